@@ -1,0 +1,34 @@
+import type { Entry, HardState, Snapshot } from '../raft/types.js';
+
+/** What a node finds on disk when it starts. */
+export interface PersistedLog {
+  hardState: HardState;
+  /** The newest snapshot, if one was taken or received. */
+  snapshot?: Snapshot;
+  /** Entries after the snapshot, in index order, without gaps. */
+  entries: Entry[];
+}
+
+export interface LogSaveBatch {
+  hardState?: HardState;
+  /** New entries; an entry at an index already stored replaces it and drops every later one. */
+  entries: Entry[];
+  /** A snapshot received from the leader or taken locally; entries it covers may be dropped. */
+  snapshot?: Snapshot;
+}
+
+/**
+ * The durable Raft log, hard state and snapshot of one node. Implementations: storage/level (LevelDB)
+ * and the simulator's SimDisk. Raft itself reads an in-memory mirror (raft/memory-log), never this.
+ */
+export interface LogStore {
+  load(): Promise<PersistedLog>;
+  /**
+   * Persist one batch atomically. With `sync` the promise resolves only once the batch is on stable
+   * storage; concurrent calls may share one fsync (group commit).
+   */
+  save(batch: LogSaveBatch, sync: boolean): Promise<void>;
+  /** Forget entries with index <= `index` (a persisted snapshot covers them). */
+  compact(index: number): Promise<void>;
+  close(): Promise<void>;
+}
