@@ -1,3 +1,10 @@
+/** A Raft membership change as the state machine records it (the address travels in the change's context). */
+export interface AppliedMembershipChange {
+  type: 'addLearner' | 'promote' | 'remove';
+  nodeId: number;
+  address?: string;
+}
+
 /**
  * The replicated state machine the runtime drives (meta/ implements it). apply() must be deterministic:
  * the same entries in the same order give the same state and results on every node.
@@ -5,6 +12,14 @@
 export interface StateMachine<Result = unknown> {
   /** Apply one committed command; the result goes back to whoever proposed it. */
   apply(index: number, command: Uint8Array): Result;
+  /** Record a membership change when its entry is applied (members and their addresses are replicated state). */
+  applyMembership(index: number, change: AppliedMembershipChange): void;
+  /** Member addresses, so the runtime can (re)connect its transport after a restore. */
+  members(): { id: number; address: string }[];
+  /** The cluster this state belongs to ('' before bootstrap). */
+  clusterId(): string;
+  /** Record the cluster ID and the first member before the bootstrap snapshot is taken. */
+  bootstrap(clusterId: string, self: { id: number; address: string }): void;
   snapshot(): Uint8Array;
   restore(data: Uint8Array): void;
 }

@@ -1,0 +1,3 @@
+export * from './commands.js';
+export * from './meta-state-machine.js';
+export * from './records.js';

@@ -1,0 +1,108 @@
+import type { Clock, TimerHandle } from '../platform/clock.js';
+import { StrataError } from '../platform/errors.js';
+
+interface ReadWaiter {
+  resolve(): void;
+  reject(err: unknown): void;
+  timer: TimerHandle;
+}
+
+interface ReadRound {
+  context: string;
+  waiters: ReadWaiter[];
+  /** Known once the leader confirmed the round. */
+  index?: number;
+}
+
+/**
+ * Linearizable reads, coalesced: every read that arrives while a ReadIndex round is in flight joins the
+ * next round, so one heartbeat round serves any number of concurrent readers. A round's readers are
+ * released once the local state machine has applied up to the index the leader confirmed.
+ */
+export class ReadIndexBatcher {
+  private queued: ReadWaiter[] = [];
+  private readonly inFlight = new Map<string, ReadRound>();
+  private nextRound = 1;
+
+  constructor(
+    private readonly options: {
+      clock: Clock;
+      nodeId: number;
+      timeoutMs: number;
+      /** Ask Raft for a read index with this context; throws when it cannot (e.g. no leader). */
+      requestReadIndex(context: Uint8Array): void;
+    },
+  ) {}
+
+  read(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const waiter: ReadWaiter = {
+        resolve,
+        reject,
+        timer: this.options.clock.setTimeout(() => {
+          this.forget(waiter);
+          reject(new StrataError('Timeout', `linearizable read not confirmed within ${this.options.timeoutMs} ms`, { retryable: true }));
+        }, this.options.timeoutMs),
+      };
+      this.queued.push(waiter);
+    });
+  }
+
+  /** Start a round for the queued readers if none is waiting for confirmation. Call from the driver loop. */
+  flush(): void {
+    if (this.queued.length === 0) return;
+    if ([...this.inFlight.values()].some((r) => r.index === undefined)) return;
+    const round: ReadRound = { context: `${this.options.nodeId}:${this.nextRound++}`, waiters: this.queued };
+    this.queued = [];
+    try {
+      this.options.requestReadIndex(new TextEncoder().encode(round.context));
+      this.inFlight.set(round.context, round);
+    } catch (err) {
+      for (const w of round.waiters) this.settle(w, err);
+    }
+  }
+
+  /** Raft confirmed the round with this context at `index`. */
+  confirmed(context: Uint8Array, index: number): void {
+    const round = this.inFlight.get(new TextDecoder().decode(context));
+    if (round) round.index = index;
+  }
+
+  /** Release the rounds whose index the state machine has reached. */
+  applied(appliedIndex: number): void {
+    for (const [context, round] of this.inFlight) {
+      if (round.index !== undefined && round.index <= appliedIndex) {
+        this.inFlight.delete(context);
+        for (const w of round.waiters) this.settle(w);
+      }
+    }
+  }
+
+  /** Leadership changed: an unconfirmed round will never be answered; its readers retry in a new round. */
+  leaderChanged(): void {
+    for (const [context, round] of this.inFlight) {
+      if (round.index === undefined) {
+        this.inFlight.delete(context);
+        this.queued.unshift(...round.waiters);
+      }
+    }
+  }
+
+  failAll(err: unknown): void {
+    for (const round of this.inFlight.values()) for (const w of round.waiters) this.settle(w, err);
+    for (const w of this.queued) this.settle(w, err);
+    this.inFlight.clear();
+    this.queued = [];
+  }
+
+  private settle(waiter: ReadWaiter, err?: unknown): void {
+    waiter.timer.cancel();
+    if (err === undefined) waiter.resolve();
+    else waiter.reject(err);
+  }
+
+  private forget(waiter: ReadWaiter): void {
+    this.queued = this.queued.filter((w) => w !== waiter);
+    for (const round of this.inFlight.values()) round.waiters = round.waiters.filter((w) => w !== waiter);
+  }
+}

@@ -1,0 +1,518 @@
+import { assert } from '../platform/assert.js';
+import { StrataError, isStrataError } from '../platform/errors.js';
+import type { TimerHandle } from '../platform/clock.js';
+import type { JoinRequest, JoinResponse, PeerAddress, TransportHandler } from '../ports/transport.js';
+import { decodeConfChange, encodeConfChange } from '../raft/conf-change-codec.js';
+import { MemoryRaftLog } from '../raft/memory-log.js';
+import { RawNode } from '../raft/raw-node.js';
+import { NONE, type ConfChange, type Entry, type Message, type NodeId, type RaftStatus, type Ready, type Snapshot } from '../raft/types.js';
+import { unwrapCommand, wrapCommand } from './command-envelope.js';
+import { ConfChangeWaiters } from './conf-change-waiters.js';
+import { ProposalTracker } from './proposal-tracker.js';
+import { ReadIndexBatcher } from './read-index-batcher.js';
+import { ReplicaMetrics } from './replica-metrics.js';
+import { resolveReplicaOptions, type ReplicaOptions, type ReplicaOptionsInput } from './replica-options.js';
+import type { Clock } from '../platform/clock.js';
+import type { Random } from '../platform/random.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export interface ReplicaStatus {
+  nodeId: NodeId;
+  clusterId: string;
+  applied: number;
+  raft: RaftStatus;
+  members: PeerAddress[];
+}
+
+/**
+ * One node's seat in the metadata Raft group: the driver loop around the pure core
+ * (persist -> send -> apply -> advance), proposal futures, linearizable reads, snapshots, joins and
+ * membership. Everything it touches comes in through ports, so the simulator runs the same code.
+ */
+export class Replica {
+  private node!: RawNode;
+  private readonly log = new MemoryRaftLog();
+  private readonly proposals: ProposalTracker;
+  private readonly reads: ReadIndexBatcher;
+  private readonly confWaiters: ConfChangeWaiters;
+  private readonly metrics: ReplicaMetrics;
+  private clusterIdValue: string;
+  private applied = 0;
+  private leader: NodeId = NONE;
+  private ticker?: TimerHandle;
+  private stopped = false;
+  private removed = false;
+  private wake?: () => void;
+  private loopDone?: Promise<void>;
+  private ticks = 0;
+
+  private constructor(private readonly options: ReplicaOptions) {
+    this.clusterIdValue = options.clusterId;
+    this.proposals = new ProposalTracker(options.clock);
+    this.confWaiters = new ConfChangeWaiters(options.clock);
+    this.metrics = new ReplicaMetrics(options.metrics);
+    this.reads = new ReadIndexBatcher({
+      clock: options.clock,
+      nodeId: options.nodeId,
+      timeoutMs: options.readTimeoutMs,
+      requestReadIndex: (context) => this.node.readIndex(context),
+    });
+  }
+
+  /** Load the node's log, start its transport, its ticks and its driver loop. */
+  static async open(input: ReplicaOptionsInput & { clock: Clock; random: Random }): Promise<Replica> {
+    const replica = new Replica(resolveReplicaOptions(input));
+    await replica.load();
+    await replica.options.transport.start(replica.transportHandler());
+    replica.ticker = replica.options.clock.setInterval(() => replica.onTick(), replica.options.raft.tickMs);
+    replica.loopDone = replica.runLoop();
+    return replica;
+  }
+
+  get nodeId(): NodeId {
+    return this.options.nodeId;
+  }
+
+  get clusterId(): string {
+    return this.clusterIdValue;
+  }
+
+  /** True once the node has a log: it was bootstrapped, joined, or restarted with data. */
+  get initialized(): boolean {
+    return this.log.lastIndex() > 0;
+  }
+
+  /** Start a new single-node cluster: a bootstrap snapshot at index 1 holding the cluster ID and this node. */
+  async bootstrap(): Promise<string> {
+    if (this.initialized) throw new StrataError('InvalidArgument', `node-${this.nodeId} already has data of cluster ${this.clusterIdValue}`);
+    const { stateMachine, random, nodeId, selfAddress } = this.options;
+    const clusterId = randomHex(random, 16);
+    stateMachine.bootstrap(clusterId, { id: nodeId, address: selfAddress });
+    const snapshot: Snapshot = {
+      metadata: { index: 1, term: 1, conf: { voters: [nodeId], learners: [] } },
+      data: stateMachine.snapshot(),
+    };
+    const hardState = { term: 1, vote: NONE, commit: 1 };
+    await this.options.logStore.save({ snapshot, hardState, entries: [] }, true);
+    this.log.applySnapshot(snapshot);
+    this.log.setHardState(hardState);
+    this.applied = 1;
+    this.setClusterId(clusterId);
+    this.node = this.newRawNode();
+    this.node.campaign();
+    this.kick();
+    return clusterId;
+  }
+
+  /** Join an existing cluster through any of its members (retried while the answer is retryable). */
+  async joinCluster(seedAddress: string, timeoutMs = 60_000): Promise<string> {
+    const { clock, transport, nodeId, selfAddress } = this.options;
+    const deadline = clock.nowMs() + timeoutMs;
+    let delayMs = 100;
+    for (;;) {
+      try {
+        const response = await transport.join(seedAddress, { nodeId, address: selfAddress, clusterId: this.clusterIdValue });
+        this.setClusterId(response.clusterId);
+        for (const peer of response.members) if (peer.id !== nodeId) transport.setPeer(peer);
+        return response.clusterId;
+      } catch (err) {
+        const retryable = !isStrataError(err) || err.retryable;
+        if (!retryable || clock.nowMs() + delayMs > deadline) throw err;
+        this.options.logger.info({ err: String(err), seedAddress }, 'join not accepted yet; retrying');
+        await sleep(clock, delayMs);
+        delayMs = Math.min(delayMs * 2, 2_000);
+      }
+    }
+  }
+
+  /** Replicate a command; resolves with the state machine's result once applied on this node. */
+  async propose(command: Uint8Array): Promise<unknown> {
+    this.assertRunning();
+    const startedMs = this.options.clock.nowMs();
+    const { seq, done } = this.proposals.register(this.options.proposalTimeoutMs);
+    try {
+      this.node.propose(wrapCommand({ nodeId: this.nodeId, seq }, command));
+    } catch (err) {
+      this.proposals.reject(seq, this.withLeaderHint(err));
+    }
+    this.kick();
+    try {
+      return await done;
+    } finally {
+      this.metrics.observeOperation('propose', this.options.clock.nowMs() - startedMs);
+    }
+  }
+
+  /** Resolves once this node's state machine reflects every write committed before the call (ReadIndex). */
+  async linearizableRead(): Promise<void> {
+    this.assertRunning();
+    const startedMs = this.options.clock.nowMs();
+    const done = this.reads.read();
+    this.kick();
+    try {
+      await done;
+    } finally {
+      this.metrics.observeOperation('read', this.options.clock.nowMs() - startedMs);
+    }
+  }
+
+  /** Remove a member (leader only); resolves once the change is applied here. */
+  async removeNode(id: NodeId): Promise<void> {
+    this.assertLeader();
+    if (!this.options.stateMachine.members().some((m) => m.id === id)) {
+      throw new StrataError('NotFound', `node-${id} is not a member of the cluster`);
+    }
+    await this.proposeConfChange({ type: 'remove', nodeId: id });
+  }
+
+  /** Hand leadership to `to` (or the most caught-up other voter); resolves with the new leader. */
+  async transferLeadership(to?: NodeId): Promise<NodeId> {
+    this.assertLeader();
+    const status = this.node.status();
+    const target = to ?? pickTransferTarget(status);
+    if (target === undefined) throw new StrataError('InvalidArgument', 'no other voter to transfer leadership to');
+    if (!status.conf.voters.includes(target)) throw new StrataError('InvalidArgument', `node-${target} is not a voter`);
+    this.node.transferLeadership(target);
+    this.kick();
+    const deadline = this.options.clock.nowMs() + this.options.raft.tickMs * this.options.raft.electionTicks * 4;
+    while (this.options.clock.nowMs() < deadline) {
+      if (this.leader !== NONE && this.leader !== this.nodeId) return this.leader;
+      await sleep(this.options.clock, this.options.raft.tickMs);
+    }
+    throw new StrataError('Timeout', `leadership did not move to node-${target}`, { retryable: true });
+  }
+
+  status(): ReplicaStatus {
+    return {
+      nodeId: this.nodeId,
+      clusterId: this.clusterIdValue,
+      applied: this.applied,
+      raft: this.node.status(),
+      members: this.options.stateMachine.members(),
+    };
+  }
+
+  get leaderId(): NodeId {
+    return this.leader;
+  }
+
+  get isRemoved(): boolean {
+    return this.removed;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.ticker?.cancel();
+    this.kick();
+    await this.loopDone;
+    const err = new StrataError('Stopped', `node-${this.nodeId} is stopping`, { retryable: true });
+    this.proposals.rejectAll(err);
+    this.reads.failAll(err);
+    this.confWaiters.rejectAll(err);
+    await this.options.transport.stop();
+    await this.options.logStore.close();
+  }
+
+  // ---- loading and the driver loop ----
+
+  private async load(): Promise<void> {
+    const persisted = await this.options.logStore.load();
+    if (persisted.snapshot) {
+      this.log.applySnapshot(persisted.snapshot);
+      this.options.stateMachine.restore(persisted.snapshot.data);
+      this.applied = persisted.snapshot.metadata.index;
+    }
+    this.log.setHardState(persisted.hardState);
+    if (persisted.entries.length > 0) this.log.append(persisted.entries);
+    const clusterId = this.options.stateMachine.clusterId();
+    if (clusterId !== '') this.setClusterId(clusterId);
+    this.syncPeers();
+    this.node = this.newRawNode();
+  }
+
+  private newRawNode(): RawNode {
+    const { raft, nodeId, random, logger } = this.options;
+    return new RawNode({
+      config: {
+        id: nodeId,
+        electionTicks: raft.electionTicks,
+        heartbeatTicks: raft.heartbeatTicks,
+        maxSizePerMsgBytes: raft.maxSizePerMsgBytes,
+        maxInflightMsgs: raft.maxInflightMsgs,
+        maxUncommittedEntriesBytes: raft.maxUncommittedEntriesBytes,
+        preVote: raft.preVote,
+        checkQuorum: raft.checkQuorum,
+        applied: this.applied,
+      },
+      log: this.log,
+      random,
+      logger: logger.child({ component: 'raft' }),
+    });
+  }
+
+  private async runLoop(): Promise<void> {
+    try {
+      while (!this.stopped) {
+        this.reads.flush();
+        if (!this.node.hasReady()) {
+          await new Promise<void>((resolve) => (this.wake = resolve));
+          continue;
+        }
+        await this.handleReady(this.node.ready());
+      }
+    } catch (err) {
+      this.options.logger.error({ err }, 'the Raft driver loop failed; stopping the node');
+      this.stopped = true;
+      this.options.onFatal(err);
+    }
+  }
+
+  private async handleReady(ready: Ready): Promise<void> {
+    if (ready.softState) this.onSoftState(ready.softState.leader, ready.softState.role === 'leader');
+    if (ready.hardState) this.metrics.term.set(ready.hardState.term);
+
+    if (ready.snapshot || ready.entries.length > 0 || ready.hardState) {
+      const startedMs = this.options.clock.nowMs();
+      await this.options.logStore.save({ hardState: ready.hardState, entries: ready.entries, snapshot: ready.snapshot }, ready.mustSync);
+      this.metrics.persistSeconds.observe((this.options.clock.nowMs() - startedMs) / 1000);
+    }
+    if (ready.snapshot) this.installSnapshot(ready.snapshot);
+    if (ready.hardState) this.log.setHardState(ready.hardState);
+    if (ready.entries.length > 0) this.log.append(ready.entries);
+
+    if (ready.messages.length > 0) this.options.transport.send(ready.messages);
+
+    for (const entry of ready.committedEntries) this.applyEntry(entry);
+    for (const readState of ready.readStates) this.reads.confirmed(readState.requestCtx, readState.index);
+    this.node.advance(ready);
+    this.reads.applied(this.applied);
+    await this.maybeSnapshot();
+  }
+
+  private installSnapshot(snapshot: Snapshot): void {
+    this.log.applySnapshot(snapshot);
+    this.options.stateMachine.restore(snapshot.data);
+    this.applied = snapshot.metadata.index;
+    const clusterId = this.options.stateMachine.clusterId();
+    if (clusterId !== '' && clusterId !== this.clusterIdValue) this.setClusterId(clusterId);
+    this.syncPeers();
+    this.options.logger.info({ index: snapshot.metadata.index, term: snapshot.metadata.term }, 'installed a snapshot');
+  }
+
+  private applyEntry(entry: Entry): void {
+    if (entry.index <= this.applied) return;
+    if (entry.type === 'conf') {
+      this.applyConfEntry(entry);
+    } else if (entry.data.length > 0) {
+      const command = unwrapCommand(entry.data);
+      assert(command, () => `entry ${entry.index} has no proposal header`);
+      const result = this.options.stateMachine.apply(entry.index, command.payload);
+      if (command.id.nodeId === this.nodeId) {
+        const tookMs = this.proposals.resolve(command.id.seq, result);
+        if (tookMs !== undefined) this.metrics.proposalSeconds.observe(tookMs / 1000);
+      }
+    }
+    this.applied = entry.index;
+  }
+
+  private applyConfEntry(entry: Entry): void {
+    const change = decodeConfChange(entry.data);
+    const conf = this.node.applyConfChange(change);
+    const address = change.context ? decoder.decode(change.context) : undefined;
+    this.options.stateMachine.applyMembership(entry.index, { type: change.type, nodeId: change.nodeId, address });
+    if (change.type === 'remove') {
+      if (change.nodeId === this.nodeId) {
+        this.removed = true;
+        this.options.logger.warn('this node was removed from the cluster');
+      } else {
+        this.options.transport.removePeer(change.nodeId);
+      }
+    } else if (address && change.nodeId !== this.nodeId) {
+      this.options.transport.setPeer({ id: change.nodeId, address });
+    }
+    this.metrics.nodesTotal.set(conf.voters.length + conf.learners.length);
+    this.confWaiters.applied(change);
+    this.options.logger.info({ change: { type: change.type, nodeId: change.nodeId, address }, conf }, 'membership changed');
+  }
+
+  private async maybeSnapshot(): Promise<void> {
+    const { snapshotEveryEntries, keepEntriesAfterSnapshot, logStore } = this.options;
+    if (this.applied - this.log.snapshot().metadata.index < snapshotEveryEntries) return;
+    const snapshot = this.log.createSnapshot(this.applied, this.node.status().conf, this.options.stateMachine.snapshot());
+    await logStore.save({ entries: [], snapshot }, true);
+    const compactTo = this.applied - keepEntriesAfterSnapshot;
+    if (compactTo >= this.log.firstIndex()) {
+      this.log.compact(compactTo);
+      await logStore.compact(compactTo);
+    }
+    this.options.logger.info({ index: snapshot.metadata.index }, 'took a snapshot');
+  }
+
+  private onSoftState(leader: NodeId, isLeader: boolean): void {
+    if (leader !== this.leader) {
+      this.options.logger.info({ leader, previous: this.leader }, leader === NONE ? 'leader lost' : 'leader elected');
+      this.leader = leader;
+      this.reads.leaderChanged();
+    }
+    this.metrics.isLeader.set(isLeader ? 1 : 0);
+  }
+
+  private onTick(): void {
+    if (this.stopped) return;
+    this.node.tick();
+    this.ticks++;
+    if (this.ticks % this.options.raft.heartbeatTicks === 0) this.leaderHousekeeping();
+    this.kick();
+  }
+
+  /** On the leader: promote caught-up learners while there is room for voters, and export liveness. */
+  private leaderHousekeeping(): void {
+    if (this.leader !== this.nodeId) return;
+    const status = this.node.status();
+    const progress = status.progress ?? {};
+    const online = Object.entries(progress).filter(([id, p]) => Number(id) === this.nodeId || p.recentActive).length;
+    this.metrics.nodesOnline.set(online);
+    if (status.conf.voters.length >= this.options.maxVoters) return;
+    for (const learner of status.conf.learners) {
+      const p = progress[learner];
+      if (p && p.recentActive && p.match + this.options.learnerCatchUpEntries >= status.lastIndex) {
+        try {
+          this.node.proposeConfChange({ type: 'promote', nodeId: learner });
+          this.options.logger.info({ nodeId: learner, match: p.match }, 'promoting a caught-up learner to voter');
+        } catch (err) {
+          if (!isStrataError(err)) throw err;
+        }
+        return;
+      }
+    }
+  }
+
+  private transportHandler(): TransportHandler {
+    return {
+      onMessages: (messages: Message[]) => {
+        if (this.stopped) return;
+        for (const message of messages) {
+          try {
+            this.node.step(message);
+          } catch (err) {
+            if (!isStrataError(err)) throw err;
+          }
+        }
+        this.kick();
+      },
+      onUnreachable: (peer) => {
+        if (this.stopped) return;
+        this.node.reportUnreachable(peer);
+        this.kick();
+      },
+      onSnapshotStatus: (peer, ok) => {
+        if (this.stopped) return;
+        this.node.reportSnapshot(peer, ok);
+        this.kick();
+      },
+      onJoin: (request) => this.handleJoin(request),
+    };
+  }
+
+  private async handleJoin(request: JoinRequest): Promise<JoinResponse> {
+    this.assertRunning();
+    if (request.clusterId !== '' && this.clusterIdValue !== '' && request.clusterId !== this.clusterIdValue) {
+      throw new StrataError('ClusterMismatch', `node-${request.nodeId} belongs to cluster ${request.clusterId}, this is cluster ${this.clusterIdValue}`);
+    }
+    if (this.leader !== this.nodeId) {
+      const leaderAddress = this.options.stateMachine.members().find((m) => m.id === this.leader)?.address;
+      if (this.leader === NONE || !leaderAddress) throw new StrataError('NoLeader', 'the cluster has no leader right now', { retryable: true });
+      return this.options.transport.join(leaderAddress, request);
+    }
+    const members = this.options.stateMachine.members();
+    const existing = members.find((m) => m.id === request.nodeId);
+    if (existing && existing.address !== request.address) {
+      throw new StrataError('DuplicateNodeId', `node-${request.nodeId} is already a member at ${existing.address}; pick another --node-id`);
+    }
+    const sameAddress = members.find((m) => m.address === request.address && m.id !== request.nodeId);
+    if (sameAddress) {
+      throw new StrataError('AlreadyExists', `address ${request.address} already belongs to node-${sameAddress.id}`);
+    }
+    if (!existing) {
+      await this.proposeConfChange({ type: 'addLearner', nodeId: request.nodeId, context: encoder.encode(request.address) });
+    }
+    return { clusterId: this.clusterIdValue, members: this.options.stateMachine.members() };
+  }
+
+  private async proposeConfChange(change: ConfChange): Promise<void> {
+    const done = this.confWaiters.register(change, this.options.proposalTimeoutMs);
+    try {
+      this.node.proposeConfChange(change);
+    } catch (err) {
+      this.confWaiters.reject(change, this.withLeaderHint(err));
+    }
+    this.kick();
+    await done;
+  }
+
+  // ---- helpers ----
+
+  private setClusterId(clusterId: string): void {
+    this.clusterIdValue = clusterId;
+    this.options.transport.setClusterId(clusterId);
+  }
+
+  private syncPeers(): void {
+    for (const member of this.options.stateMachine.members()) {
+      if (member.id !== this.nodeId && member.address) this.options.transport.setPeer(member);
+    }
+  }
+
+  private kick(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private assertRunning(): void {
+    if (this.stopped) throw new StrataError('Stopped', `node-${this.nodeId} is stopped`, { retryable: true });
+  }
+
+  private assertLeader(): void {
+    this.assertRunning();
+    if (this.leader !== this.nodeId) throw this.withLeaderHint(new StrataError('NotLeader', `node-${this.nodeId} is not the leader`, { retryable: true }));
+  }
+
+  /** NotLeader errors name the leader (id and cluster address) so clients can go there directly. */
+  private withLeaderHint(err: unknown): unknown {
+    if (!isStrataError(err, 'NotLeader')) return err;
+    const leaderAddress = this.options.stateMachine.members().find((m) => m.id === this.leader)?.address;
+    return new StrataError('NotLeader', this.leader === NONE ? 'no leader is known right now' : `node-${this.leader} is the leader`, {
+      retryable: true,
+      cause: err.cause,
+      details: { leaderId: this.leader, leaderAddress },
+    });
+  }
+}
+
+function pickTransferTarget(status: RaftStatus): NodeId | undefined {
+  let best: NodeId | undefined;
+  let bestMatch = -1;
+  for (const voter of status.conf.voters) {
+    if (voter === status.id) continue;
+    const match = status.progress?.[voter]?.match ?? 0;
+    if (match > bestMatch) {
+      best = voter;
+      bestMatch = match;
+    }
+  }
+  return best;
+}
+
+function randomHex(random: Random, bytes: number): string {
+  let out = '';
+  for (let i = 0; i < bytes; i++) out += random.int(256).toString(16).padStart(2, '0');
+  return out;
+}
+
+function sleep(clock: Clock, ms: number): Promise<void> {
+  return new Promise((resolve) => clock.setTimeout(resolve, ms));
+}
