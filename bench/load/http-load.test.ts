@@ -105,5 +105,8 @@ describe('runHttpLoad', () => {
     expect(() => resolveHttpLoadOptions({ concurrency: 0, durationMs: 1, warmupMs: 0, makeRequest })).toThrow(RangeError);
     expect(() => resolveHttpLoadOptions({ concurrency: 1, durationMs: 0, warmupMs: 0, makeRequest })).toThrow(RangeError);
     expect(resolveHttpLoadOptions({ concurrency: 1, durationMs: 1, warmupMs: 0, makeRequest }).requestTimeoutMs).toBe(10_000);
+    const explicitUndefined = resolveHttpLoadOptions({ concurrency: 1, durationMs: 1, warmupMs: 0, makeRequest, isSuccess: undefined });
+    expect(explicitUndefined.isSuccess(204, '')).toBe(true);
+    expect(explicitUndefined.isSuccess(307, '')).toBe(false);
   });
 });

@@ -52,11 +52,12 @@ export function resolveHttpLoadOptions(options: HttpLoadOptions): Required<HttpL
   }
   if (!(options.durationMs > 0)) throw new RangeError(`durationMs must be > 0, got ${options.durationMs}`);
   if (!(options.warmupMs >= 0)) throw new RangeError(`warmupMs must be >= 0, got ${options.warmupMs}`);
+  // `??` rather than a spread: an explicit `undefined` must still get the default.
   return {
-    isSuccess: (status) => status >= 200 && status < 300,
-    requestTimeoutMs: 10_000,
-    errorBackoffMs: 20,
     ...options,
+    isSuccess: options.isSuccess ?? ((status) => status >= 200 && status < 300),
+    requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+    errorBackoffMs: options.errorBackoffMs ?? 20,
   };
 }
 

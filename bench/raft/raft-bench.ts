@@ -1,0 +1,177 @@
+/**
+ * Raft benchmark: metadata commits per second and p50/p99 latency of Strata against a 3-member etcd on the
+ * same machine and disk, driven by the same closed-loop HTTP load, at 1 and 64 concurrent proposers.
+ * Prints one JSON line per figure and a table. Never fails on time; exits non-zero only when it could not
+ * measure at all (bad flags). A system that cannot be started is reported as unavailable, with the reason.
+ *
+ *   node --import tsx bench/raft/raft-bench.ts [--duration-seconds 10] [--warmup-seconds 2]
+ *     [--concurrency 1,64] [--systems strata,etcd] [--data-root DIR] [--fsync-iterations 200]
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { probeFdatasync } from '../disk/fdatasync-probe.js';
+import { EtcdCluster } from '../etcd/etcd-cluster.js';
+import { runHttpLoad, type HttpLoadResult, type LoadRequest } from '../load/http-load.js';
+import { etcdPutRequest, strataCreateBucketRequest, strataCreatedBucket } from './commit-workloads.js';
+import { buildFigureLines, renderTable, type RaftBenchMeasurements, type SystemRun } from './raft-report.js';
+import { StrataCluster, strataServerExists } from './strata-cluster.js';
+
+const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+
+interface BenchFlags {
+  durationSeconds: number;
+  warmupSeconds: number;
+  concurrencies: number[];
+  systems: Set<string>;
+  dataRoot: string;
+  fsyncIterations: number;
+}
+
+function parseFlags(argv: string[]): BenchFlags {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'duration-seconds': { type: 'string', default: '10' },
+      'warmup-seconds': { type: 'string', default: '2' },
+      concurrency: { type: 'string', default: '1,64' },
+      systems: { type: 'string', default: 'strata,etcd' },
+      // Same disk as the repository (and /tmp on this machine); both systems' data dirs go under it.
+      'data-root': { type: 'string', default: path.join(repoRoot, '.cache', 'bench', `raft-${process.pid}`) },
+      'fsync-iterations': { type: 'string', default: '200' },
+    },
+  });
+  const positive = (name: string, raw: string | undefined): number => {
+    const v = Number(raw);
+    if (!(v > 0)) throw new Error(`--${name} must be a positive number, got ${raw}`);
+    return v;
+  };
+  const concurrencies = (values.concurrency ?? '').split(',').map((c) => positive('concurrency', c));
+  const systems = new Set((values.systems ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''));
+  for (const s of systems) if (s !== 'strata' && s !== 'etcd') throw new Error(`--systems: unknown system ${s}`);
+  return {
+    durationSeconds: positive('duration-seconds', values['duration-seconds']),
+    warmupSeconds: Number(values['warmup-seconds']),
+    concurrencies,
+    systems,
+    dataRoot: path.resolve(values['data-root'] ?? ''),
+    fsyncIterations: positive('fsync-iterations', values['fsync-iterations']),
+  };
+}
+
+const log = (msg: string) => process.stderr.write(`[raft-bench] ${msg}\n`);
+const describe = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0];
+
+function toRun(result: HttpLoadResult): SystemRun {
+  if (result.ops === 0) return { ok: false, reason: `no successful commits (${result.errors} errors: ${result.errorSamples[0] ?? '?'})` };
+  if (result.errors > 0) log(`  ${result.errors} errors, e.g. ${result.errorSamples.join(' | ')}`);
+  return { ok: true, figures: result };
+}
+
+interface SystemUnderTest {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Request builder aimed at the current leader, resolved before each run. */
+  workload(runId: string): Promise<(w: number, seq: number) => LoadRequest>;
+  isSuccess?: (status: number) => boolean;
+}
+
+/** Set when a cluster failed to start: its logs stay in the data root for a post-mortem. */
+let keepDataRoot = false;
+
+async function measureSystem(name: string, sut: SystemUnderTest, flags: BenchFlags): Promise<Map<number, SystemRun>> {
+  const runs = new Map<number, SystemRun>();
+  const unavailable = (reason: string) => { for (const c of flags.concurrencies) runs.set(c, { ok: false, reason }); };
+  try {
+    log(`${name}: starting 3 members`);
+    await sut.start();
+  } catch (err) {
+    log(`${name}: failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    unavailable(`failed to start: ${describe(err)}`);
+    keepDataRoot = true;
+    return runs;
+  }
+  try {
+    for (const c of flags.concurrencies) {
+      const runId = `${Date.now().toString(36)}${c}`;
+      try {
+        const makeRequest = await sut.workload(runId);
+        log(`${name}: ${c} proposers, ${flags.warmupSeconds} s warm-up + ${flags.durationSeconds} s`);
+        const result = await runHttpLoad({
+          concurrency: c, warmupMs: flags.warmupSeconds * 1000, durationMs: flags.durationSeconds * 1000,
+          makeRequest, isSuccess: sut.isSuccess,
+        });
+        log(`${name}: ${c} proposers: ${result.opsPerSecond.toFixed(1)}/s p50 ${result.p50Ms.toFixed(2)} ms p99 ${result.p99Ms.toFixed(2)} ms`);
+        runs.set(c, toRun(result));
+      } catch (err) {
+        runs.set(c, { ok: false, reason: describe(err) });
+      }
+    }
+  } finally {
+    log(`${name}: stopping`);
+    await sut.stop();
+  }
+  return runs;
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2));
+  fs.mkdirSync(flags.dataRoot, { recursive: true });
+  try {
+    log(`data root ${flags.dataRoot}; probing fdatasync (${flags.fsyncIterations} x 4 KiB)`);
+    const fsync = probeFdatasync({ dir: flags.dataRoot, iterations: flags.fsyncIterations });
+
+    const notRun = (reason: string) => new Map(flags.concurrencies.map((c): [number, SystemRun] => [c, { ok: false, reason }]));
+    let etcdVersion = 'n/a';
+    let etcd = notRun('not selected (--systems)');
+    if (flags.systems.has('etcd')) {
+      try {
+        const cluster = new EtcdCluster({ dataRoot: flags.dataRoot });
+        etcdVersion = cluster.version();
+        etcd = await measureSystem(`etcd ${etcdVersion}`, {
+          start: () => cluster.start(),
+          stop: () => cluster.stop(),
+          // The leader, found via /v3/maintenance/status: a follower would forward each put to it.
+          workload: async (runId) => etcdPutRequest(await cluster.leaderClientUrl(), runId),
+        }, flags);
+      } catch (err) {
+        etcd = notRun(describe(err));
+      }
+    }
+
+    let strata = notRun('not selected (--systems)');
+    if (flags.systems.has('strata')) {
+      if (!strataServerExists(repoRoot)) {
+        strata = notRun('strata-server not built yet (node/src/main.ts missing)');
+      } else {
+        const cluster = new StrataCluster({ dataRoot: flags.dataRoot, repoRoot });
+        strata = await measureSystem('strata', {
+          start: () => cluster.start(),
+          stop: () => cluster.stop(),
+          workload: async (runId) => strataCreateBucketRequest(await cluster.leaderAdminUrl(), runId),
+          isSuccess: strataCreatedBucket,
+        }, flags);
+      }
+    }
+
+    const measurements: RaftBenchMeasurements = {
+      durationSeconds: flags.durationSeconds,
+      warmupSeconds: flags.warmupSeconds,
+      fdatasync: { p50Ms: fsync.p50Ms, p99Ms: fsync.p99Ms, iterations: fsync.iterations, blockSizeBytes: fsync.blockSizeBytes },
+      etcdVersion,
+      strata,
+      etcd,
+    };
+    const lines = buildFigureLines(measurements);
+    for (const line of lines) process.stdout.write(`${JSON.stringify(line)}\n`);
+    process.stdout.write(`\n${renderTable(measurements, lines)}\n`);
+  } finally {
+    if (keepDataRoot) log(`kept ${flags.dataRoot} for its logs; remove it when done`);
+    else fs.rmSync(flags.dataRoot, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`[raft-bench] ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
