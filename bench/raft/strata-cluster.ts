@@ -38,10 +38,13 @@ export interface StrataNodeSpec {
   join?: string;
 }
 
-/** The one place that knows strata-server's command line (node/src/main.ts). */
+/**
+ * The one place that knows strata-server's command line (node/src/main.ts). Default config otherwise:
+ * [storage] sync_writes = true (fsync on), default ports (cluster 9000, admin 9090) on each node's address.
+ */
 export function strataServerCommand(repoRoot: string, spec: StrataNodeSpec): { command: string; args: string[] } {
   const args = ['--import', 'tsx', path.join(repoRoot, 'node/src/main.ts'),
-    '--node-id', String(spec.nodeId), '--data-dir', spec.dataDir, '--bind', spec.host];
+    '--node-id', String(spec.nodeId), '--data-dir', spec.dataDir, '--bind-address', spec.host];
   if (spec.join !== undefined) args.push('--join', spec.join);
   return { command: process.execPath, args };
 }
