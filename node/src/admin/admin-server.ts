@@ -1,0 +1,236 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import { Router } from '@koa/router';
+import type { AdminService } from '../ports/admin-service.js';
+import type { Clock } from '../platform/clock.js';
+import { StrataError } from '../platform/errors.js';
+import { silentLogger, type Logger } from '../platform/logger.js';
+import { assert } from '../platform/assert.js';
+import { SystemClock } from '../platform/real/system-clock.js';
+import { bucketNameProblem } from './bucket-name.js';
+import { toErrorResponse } from './error-response.js';
+import { PromMetricsSink } from './prom-metrics-sink.js';
+import { readJsonBody } from './read-json-body.js';
+
+export interface AdminServerOptions {
+  /** The node's bind address (config node.bind_address). */
+  host: string;
+  /** 9090 in production; 0 picks a free port (tests), see `port` after start(). */
+  port: number;
+  service: AdminService;
+  /** Served at /metrics; the server adds its own request metrics to it. Default: a fresh sink. */
+  metrics?: PromMetricsSink;
+  logger?: Logger;
+  clock?: Clock;
+  /** A service call slower than this answers 504 Timeout (the call itself may still finish). */
+  requestTimeoutMs?: number;
+  maxBodyBytes?: number;
+}
+
+export interface ResolvedAdminServerOptions extends Required<Omit<AdminServerOptions, 'metrics'>> {
+  metrics: PromMetricsSink;
+}
+
+export function resolveAdminServerOptions(options: AdminServerOptions): ResolvedAdminServerOptions {
+  return {
+    host: options.host,
+    port: options.port,
+    service: options.service,
+    metrics: options.metrics ?? new PromMetricsSink(),
+    logger: options.logger ?? silentLogger,
+    clock: options.clock ?? new SystemClock(),
+    requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
+  };
+}
+
+const DURATION_BUCKETS_S = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * The admin HTTP port: health probes, Prometheus metrics and the admin API (JSON). It sees only the
+ * AdminService port; errors leave as one JSON shape with a status derived from the StrataError code.
+ */
+export class AdminServer {
+  private readonly options: ResolvedAdminServerOptions;
+  private readonly app: Koa;
+  private readonly log: Logger;
+  private server: Server | undefined;
+
+  constructor(options: AdminServerOptions) {
+    this.options = resolveAdminServerOptions(options);
+    this.log = this.options.logger.child({ component: 'admin' });
+    this.app = this.buildApp();
+  }
+
+  async start(): Promise<void> {
+    assert(this.server === undefined, 'AdminServer started twice');
+    const server = this.app.listen({ host: this.options.host, port: this.options.port });
+    // Keep-alive clients (AdminClient) reuse connections; close idle ones before a proxy would.
+    server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    }).catch((err: unknown) => {
+      throw new StrataError('Unavailable', `admin port ${this.options.host}:${this.options.port}: ${(err as Error).message}`, { cause: err });
+    });
+    this.server = server;
+    this.log.info({ host: this.options.host, port: this.port }, 'admin server listening');
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (server === undefined) return;
+    this.server = undefined;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Idle keep-alive sockets would hold close() open forever.
+    server.closeAllConnections();
+    await closed;
+  }
+
+  /** The port actually bound (differs from the option when it was 0). */
+  get port(): number {
+    assert(this.server !== undefined, 'AdminServer.port read before start()');
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** Base URL for clients, e.g. http://127.0.0.1:9090. */
+  get url(): string {
+    const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
+    return `http://${host}:${this.port}`;
+  }
+
+  private buildApp(): Koa {
+    const app = new Koa();
+    const { metrics, clock } = this.options;
+    const requests = metrics.counter('strata_admin_requests_total', 'Admin HTTP requests by route and status', ['method', 'route', 'status']);
+    const duration = metrics.histogram('strata_admin_request_duration_seconds', 'Admin HTTP request latency', DURATION_BUCKETS_S, ['method', 'route']);
+
+    // Outermost: every error becomes the one JSON shape, and every request is counted and logged once.
+    app.use(async (ctx, next) => {
+      const startMs = clock.nowMs();
+      try {
+        await next();
+        if (ctx.status === 404 && ctx.body === undefined) {
+          throw new StrataError('NotFound', `no route for ${ctx.method} ${ctx.path}`);
+        }
+      } catch (err) {
+        const response = toErrorResponse(err);
+        ctx.status = response.status;
+        ctx.set(response.headers);
+        ctx.body = response.body;
+        if (response.unexpected) this.log.error({ err, method: ctx.method, path: ctx.path }, 'admin request failed');
+      }
+      const route = typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : 'unmatched';
+      const elapsedMs = clock.nowMs() - startMs;
+      requests.inc(1, { method: ctx.method, route, status: String(ctx.status) });
+      duration.observe(elapsedMs / 1000, { method: ctx.method, route });
+      this.log.debug({ method: ctx.method, path: ctx.path, status: ctx.status, durationMs: Math.round(elapsedMs * 10) / 10 }, 'admin request');
+    });
+
+    const router = this.buildRouter();
+    app.use(router.routes());
+    app.use(router.allowedMethods({ throw: true }));
+    // koa would print every thrown error to stderr; the middleware above already handled it.
+    app.silent = true;
+    return app;
+  }
+
+  private buildRouter(): Router {
+    const { service, maxBodyBytes } = this.options;
+    const call = <T>(what: string, run: () => Promise<T>): Promise<T> => this.withTimeout(what, run);
+    const router = new Router();
+
+    router.get('/health/live', (ctx) => {
+      ctx.type = 'text/plain';
+      ctx.body = 'OK';
+    });
+
+    router.get('/health/ready', async (ctx) => {
+      let report;
+      try {
+        report = await call('health', () => service.health());
+      } catch (err) {
+        // A node that cannot even say whether it is ready is not ready; the probe wants 503, not 500.
+        report = { ready: false, reasons: [`health check failed: ${(err as Error).message}`] };
+      }
+      ctx.status = report.ready ? 200 : 503;
+      ctx.body = report;
+    });
+
+    router.get('/metrics', async (ctx) => {
+      ctx.type = this.options.metrics.contentType;
+      ctx.body = await this.options.metrics.metricsText();
+    });
+
+    router.get('/admin/v1/cluster', async (ctx) => {
+      ctx.body = await call('clusterStatus', () => service.clusterStatus());
+    });
+
+    router.get('/admin/v1/buckets', async (ctx) => {
+      ctx.body = { buckets: await call('listBuckets', () => service.listBuckets()) };
+    });
+
+    router.put('/admin/v1/buckets/:name', async (ctx) => {
+      const name = validBucketName(ctx.params.name);
+      ctx.status = 201;
+      ctx.body = await call('createBucket', () => service.createBucket(name));
+    });
+
+    router.delete('/admin/v1/buckets/:name', async (ctx) => {
+      const name = validBucketName(ctx.params.name);
+      await call('deleteBucket', () => service.deleteBucket(name));
+      ctx.status = 204;
+    });
+
+    router.delete('/admin/v1/nodes/:id', async (ctx) => {
+      const id = parseNodeId(ctx.params.id, 'node id');
+      await call('removeNode', () => service.removeNode(id));
+      ctx.status = 204;
+    });
+
+    router.post('/admin/v1/leadership/transfer', async (ctx) => {
+      const body = await readJsonBody(ctx.req, maxBodyBytes);
+      const to = body.to === undefined || body.to === null ? undefined : parseNodeId(body.to, '"to"');
+      const leader = await call('transferLeadership', () => service.transferLeadership(to));
+      ctx.body = { leader };
+    });
+
+    return router;
+  }
+
+  private withTimeout<T>(what: string, run: () => Promise<T>): Promise<T> {
+    const timeoutMs = this.options.requestTimeoutMs;
+    return new Promise<T>((resolve, reject) => {
+      const timer = this.options.clock.setTimeout(() => {
+        reject(new StrataError('Timeout', `${what} did not finish within ${timeoutMs}ms (it may still take effect)`, { retryable: true, details: { timeoutMs } }));
+      }, timeoutMs);
+      run().then(
+        (value) => {
+          timer.cancel();
+          resolve(value);
+        },
+        (err: unknown) => {
+          timer.cancel();
+          reject(err);
+        },
+      );
+    });
+  }
+}
+
+function validBucketName(name: string | undefined): string {
+  const value = name ?? '';
+  const problem = bucketNameProblem(value);
+  if (problem !== undefined) {
+    throw new StrataError('InvalidArgument', `invalid bucket name ${JSON.stringify(value)}: ${problem}`, { details: { bucket: value } });
+  }
+  return value;
+}
+
+/** Node ids as numbers or as people write them (`node-4`). */
+function parseNodeId(raw: unknown, what: string): number {
+  const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.replace(/^node-/, '') : '';
+  if (/^[1-9]\d{0,9}$/.test(text) && Number(text) <= 2 ** 31 - 1) return Number(text);
+  throw new StrataError('InvalidArgument', `${what} must be a positive integer or node-<id>, got ${JSON.stringify(raw) ?? String(raw)}`);
+}
