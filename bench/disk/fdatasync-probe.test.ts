@@ -18,6 +18,8 @@ describe('probeFdatasync', () => {
     expect(result.p50Ms).toBeGreaterThan(0);
     expect(result.p99Ms).toBeGreaterThanOrEqual(result.p50Ms);
     expect(result.syncsPerSecond).toBeCloseTo(1000 / result.meanMs);
+    expect(result.samplesMs).toHaveLength(5);
+    expect(Math.max(...result.samplesMs)).toBe(result.maxMs);
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 });

@@ -20,6 +20,8 @@ export interface FdatasyncProbeResult extends LatencySummary {
   blockSizeBytes: number;
   /** Appends per second one synchronous writer achieves (1000 / mean). */
   syncsPerSecond: number;
+  /** Every sample, in order, so several probes across a run can be pooled. */
+  samplesMs: number[];
 }
 
 export function resolveFdatasyncProbeOptions(options: FdatasyncProbeOptions): Required<FdatasyncProbeOptions> {
@@ -52,5 +54,6 @@ export function probeFdatasync(options: FdatasyncProbeOptions): FdatasyncProbeRe
     iterations: opts.iterations,
     blockSizeBytes: opts.blockSizeBytes,
     syncsPerSecond: 1000 / summary.meanMs,
+    samplesMs,
   };
 }

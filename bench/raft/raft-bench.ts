@@ -10,9 +10,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { probeFdatasync } from '../disk/fdatasync-probe.js';
+import { probeFdatasync, type FdatasyncProbeResult } from '../disk/fdatasync-probe.js';
 import { EtcdCluster } from '../etcd/etcd-cluster.js';
 import { runHttpLoad, type HttpLoadResult, type LoadRequest } from '../load/http-load.js';
+import { summarizeLatencies } from '../load/latency-summary.js';
 import { etcdPutRequest, strataCreateBucketRequest, strataCreatedBucket } from './commit-workloads.js';
 import { buildFigureLines, renderTable, type RaftBenchMeasurements, type SystemRun } from './raft-report.js';
 import { StrataCluster, strataServerExists } from './strata-cluster.js';
@@ -118,13 +119,21 @@ async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   fs.mkdirSync(flags.dataRoot, { recursive: true });
   try {
-    log(`data root ${flags.dataRoot}; probing fdatasync (${flags.fsyncIterations} x 4 KiB)`);
-    const fsync = probeFdatasync({ dir: flags.dataRoot, iterations: flags.fsyncIterations });
+    // The disk's speed moves a lot on a shared machine, so it is probed before each system and at the end,
+    // and the samples are pooled: the floor then describes the whole run, not one moment of it.
+    const probes: FdatasyncProbeResult[] = [];
+    const probe = (when: string) => {
+      const p = probeFdatasync({ dir: flags.dataRoot, iterations: flags.fsyncIterations });
+      log(`fdatasync ${when}: p50 ${p.p50Ms.toFixed(3)} ms, p99 ${p.p99Ms.toFixed(3)} ms (${p.iterations} x 4 KiB)`);
+      probes.push(p);
+    };
+    log(`data root ${flags.dataRoot}`);
 
     const notRun = (reason: string) => new Map(flags.concurrencies.map((c): [number, SystemRun] => [c, { ok: false, reason }]));
     let etcdVersion = 'n/a';
     let etcd = notRun('not selected (--systems)');
     if (flags.systems.has('etcd')) {
+      probe('before etcd');
       try {
         const cluster = new EtcdCluster({ dataRoot: flags.dataRoot });
         etcdVersion = cluster.version();
@@ -141,6 +150,7 @@ async function main(): Promise<void> {
 
     let strata = notRun('not selected (--systems)');
     if (flags.systems.has('strata')) {
+      probe('before strata');
       if (!strataServerExists(repoRoot)) {
         strata = notRun('strata-server not built yet (node/src/main.ts missing)');
       } else {
@@ -154,10 +164,15 @@ async function main(): Promise<void> {
       }
     }
 
+    probe('at the end');
+    const pooled = summarizeLatencies(probes.flatMap((p) => p.samplesMs));
     const measurements: RaftBenchMeasurements = {
       durationSeconds: flags.durationSeconds,
       warmupSeconds: flags.warmupSeconds,
-      fdatasync: { p50Ms: fsync.p50Ms, p99Ms: fsync.p99Ms, iterations: fsync.iterations, blockSizeBytes: fsync.blockSizeBytes },
+      fdatasync: {
+        p50Ms: pooled.p50Ms, p99Ms: pooled.p99Ms, iterations: pooled.count,
+        blockSizeBytes: probes[0].blockSizeBytes, probeP50sMs: probes.map((p) => p.p50Ms),
+      },
       etcdVersion,
       strata,
       etcd,
