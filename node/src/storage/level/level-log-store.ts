@@ -158,7 +158,7 @@ export class LevelLogStore implements LogStore {
     if (batch.snapshot) this.planSnapshot(batch.snapshot, ops);
     if (batch.entries.length > 0) this.planEntries(batch, ops);
     this.saves++;
-    if (ops.length === 0) return this.writer.idle();
+    // Even an empty save is queued: it then resolves only after every earlier save, like any other.
     return this.writer.submit(ops, sync);
   }
 
@@ -247,17 +247,19 @@ export class LevelLogStore implements LogStore {
     const lastIndex = Math.max(this.hi, this.snapIndex);
     assert(first > this.snapIndex, () => `entry ${first} is covered by the snapshot at ${this.snapIndex}`);
     assert(first <= lastIndex + 1, () => `entry ${first} would leave a gap after the last index ${lastIndex}`);
-    const newTerms = this.terms.slice(0, first - this.snapIndex - 1);
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
       assert(e.index === first + i, () => `entries not contiguous: ${e.index} after ${first + i - 1}`);
+    }
+    // Truncate in place (an append is then O(1)), after the checks so a failed assert changes nothing.
+    this.terms.length = first - this.snapIndex - 1;
+    for (const e of entries) {
       ops.push({ type: 'put', key: entryKey(e.index), value: encodeEntry(e) });
-      newTerms.push(e.term);
+      this.terms.push(e.term);
     }
     // An overwritten index drops every later entry (conflict truncation), in the same atomic batch.
     for (let i = last + 1; i <= this.hi; i++) ops.push({ type: 'del', key: entryKey(i) });
     if (this.hi < this.lo) this.lo = first;
     this.hi = last;
-    this.terms = newTerms;
   }
 }
