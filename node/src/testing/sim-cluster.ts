@@ -186,6 +186,14 @@ export class SimCluster {
     const node = this.nodes.get(id);
     assert(node && !node.up && !node.removed, `node-${id} cannot be restarted`);
     await this.openNode(node);
+    const replica = node.replica as Replica;
+    if (!replica.initialized) {
+      // It crashed before its first write (mid-join): ask to join again, as an operator would.
+      const via = this.liveNodes().find((n) => n.id !== id);
+      if (via) {
+        replica.joinCluster(via.address, 10_000).catch((err: unknown) => this.recorder.trace(`node-${id} rejoin failed: ${String(err)}`));
+      }
+    }
   }
 
   /** Start a new node and ask a live member to let it join (as a learner; the runtime promotes it). */
