@@ -89,7 +89,7 @@ export class SimCluster {
     assert(options.nodes >= 1 && options.nodes <= 9, 'between 1 and 9 nodes');
     const cluster = new SimCluster(options);
     const first = await cluster.openNode(cluster.newSeat());
-    await (first.replica as Replica).bootstrap();
+    await cluster.await((first.replica as Replica).bootstrap(), 5_000, 'bootstrap');
     assert(await cluster.clock.runUntil(() => cluster.leaderId() === first.id, 5_000), 'bootstrap elected no leader');
     for (let i = 1; i < options.nodes; i++) {
       const node = await cluster.openNode(cluster.newSeat());
