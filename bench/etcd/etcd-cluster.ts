@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { ManagedProcess } from '../support/managed-process.js';
-import { fetchJson, waitUntil } from '../support/wait-until.js';
+import { WaitAborted, fetchJson, waitUntil } from '../support/wait-until.js';
 
 export interface EtcdClusterOptions {
   dataRoot: string;
@@ -112,9 +112,7 @@ export class EtcdCluster {
   }
 
   private async healthyLeader(): Promise<string | undefined> {
-    for (const m of this.members) {
-      if (!m.running) throw new Error(`${m.name} ${m.describeExit()}`);
-    }
+    for (const m of this.members) if (!m.running) throw new WaitAborted(m.describeDeath());
     let leaderUrl: string | undefined;
     for (const url of this.clientUrls) {
       const health = (await fetchJson(`${url}/health`)) as { health?: string };

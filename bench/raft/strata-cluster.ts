@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ClusterStatus } from '../../node/src/ports/admin-service.js';
 import { ManagedProcess } from '../support/managed-process.js';
-import { fetchJson, waitUntil } from '../support/wait-until.js';
+import { WaitAborted, fetchJson, waitUntil } from '../support/wait-until.js';
 
 export interface StrataClusterOptions {
   dataRoot: string;
@@ -106,7 +106,7 @@ export class StrataCluster {
   }
 
   private async status(host: string): Promise<ClusterStatus> {
-    for (const n of this.nodes) if (!n.running) throw new Error(`${n.name} ${n.describeExit()}`);
+    for (const n of this.nodes) if (!n.running) throw new WaitAborted(n.describeDeath());
     return (await fetchJson(`${this.adminUrl(host)}/admin/v1/cluster`)) as ClusterStatus;
   }
 

@@ -77,6 +77,12 @@ export class ManagedProcess {
     return this.running ? 'running' : `exited (code ${this.exitCode}, signal ${this.exitSignal})`;
   }
 
+  /** Why a member is gone, with the last line it logged (usually the reason), for one-line reports. */
+  describeDeath(): string {
+    const last = this.logTail(1).trim();
+    return `${this.name} ${this.describeExit()}${last === '' ? '' : `: ${last.slice(0, 300)}`}`;
+  }
+
   /** Last lines of the log, for error messages when a member fails to start. */
   logTail(lines = 20): string {
     try {

@@ -1,3 +1,8 @@
+/** Thrown by a probe when waiting longer cannot help (e.g. the process being waited for has exited). */
+export class WaitAborted extends Error {
+  override readonly name = 'WaitAborted';
+}
+
 /** Polls a condition until it holds or a deadline passes; the last failure explains a timeout. */
 export interface WaitUntilOptions {
   what: string;
@@ -13,6 +18,7 @@ export async function waitUntil<T>(probe: () => Promise<T | undefined>, options:
       const value = await probe();
       if (value !== undefined) return value;
     } catch (err) {
+      if (err instanceof WaitAborted) throw err;
       lastProblem = err instanceof Error ? err.message : String(err);
     }
     if (Date.now() >= deadline) {
