@@ -1,0 +1,269 @@
+import type { BucketInfo, ClusterStatus, HealthReport } from '../ports/admin-service.js';
+import { StrataError } from '../platform/errors.js';
+import type { Random } from '../platform/random.js';
+import type { NodeId } from '../raft/types.js';
+import { RETRYABLE_CODES, errorFromResponse } from './response-error.js';
+
+/** The header the admin server sets on NotLeader: the leader's admin URL, or its node id. */
+const LEADER_HEADER = 'x-strata-leader';
+
+export interface AdminClientOptions {
+  /** Admin base URLs, e.g. http://strata-node-1:9090 (a bare host:port gets http://). */
+  endpoints: string[];
+  /** Per HTTP attempt. Default 10s. */
+  timeoutMs?: number;
+  /** Extra rounds after the first, with backoff, when the cluster answers NoLeader/Timeout/... Default 3. */
+  retries?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** Jitter source; default Math.random. */
+  random?: Random;
+  /** Waits between rounds; tests replace it to run without real delays. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export type ResolvedAdminClientOptions = Required<AdminClientOptions>;
+
+export function resolveAdminClientOptions(options: AdminClientOptions): ResolvedAdminClientOptions {
+  if (options.endpoints.length === 0) throw new StrataError('InvalidArgument', 'AdminClient needs at least one endpoint');
+  return {
+    endpoints: options.endpoints.map(normalizeEndpoint),
+    timeoutMs: options.timeoutMs ?? 10_000,
+    retries: options.retries ?? 3,
+    backoffBaseMs: options.backoffBaseMs ?? 100,
+    backoffMaxMs: options.backoffMaxMs ?? 2_000,
+    random: options.random ?? { next: Math.random, int: (b) => Math.floor(Math.random() * b), between: (a, b) => a + Math.floor(Math.random() * (b - a + 1)) },
+    sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+  };
+}
+
+function normalizeEndpoint(endpoint: string): string {
+  const withScheme = /^[a-z]+:\/\//i.test(endpoint) ? endpoint : `http://${endpoint}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new StrataError('InvalidArgument', `admin endpoint ${JSON.stringify(endpoint)} is not a URL like http://host:9090`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new StrataError('InvalidArgument', `admin endpoint ${JSON.stringify(endpoint)} must be http or https`);
+  }
+  return url.origin;
+}
+
+interface Reply {
+  status: number;
+  headers: Headers;
+  text: string;
+  endpoint: string;
+}
+
+interface RequestOptions {
+  body?: unknown;
+  /** Ask this one node (health, metrics): no failover, no leader following. */
+  endpoint?: string;
+  /** Statuses that are answers rather than errors (503 from /health/ready). */
+  alsoAccept?: readonly number[];
+}
+
+/**
+ * Typed client of the admin HTTP API, for the CLI, the operator, tests and benchmarks. It remembers
+ * the endpoint that last answered (usually the leader), follows NotLeader hints, fails over on
+ * connection errors, and retries cluster-wide transient errors with capped, jittered backoff. Errors
+ * come back as StrataError with the server's code and message.
+ *
+ * Connections are reused: Node 20's global fetch (undici) keeps them alive by default.
+ * Writes retried after a Timeout or a lost connection may already have been applied, so a retried
+ * createBucket can answer AlreadyExists for the caller's own bucket.
+ */
+export class AdminClient {
+  private readonly options: ResolvedAdminClientOptions;
+  private readonly endpoints: string[];
+  private preferred: string;
+  /** Which endpoint is which node, learned from clusterStatus, to follow id-only leader hints. */
+  private readonly endpointOfNode = new Map<NodeId, string>();
+
+  constructor(options: AdminClientOptions) {
+    this.options = resolveAdminClientOptions(options);
+    this.endpoints = [...this.options.endpoints];
+    this.preferred = this.endpoints[0];
+  }
+
+  async clusterStatus(): Promise<ClusterStatus> {
+    const reply = await this.request('GET', '/admin/v1/cluster');
+    const status = parseJson<ClusterStatus>(reply);
+    this.endpointOfNode.set(status.nodeId, reply.endpoint);
+    return status;
+  }
+
+  async createBucket(name: string): Promise<BucketInfo> {
+    return parseJson<BucketInfo>(await this.request('PUT', `/admin/v1/buckets/${encodeURIComponent(name)}`));
+  }
+
+  async listBuckets(): Promise<BucketInfo[]> {
+    return parseJson<{ buckets: BucketInfo[] }>(await this.request('GET', '/admin/v1/buckets')).buckets;
+  }
+
+  async deleteBucket(name: string): Promise<void> {
+    await this.request('DELETE', `/admin/v1/buckets/${encodeURIComponent(name)}`);
+  }
+
+  /** `id` as a number or as people write it (`node-4`). */
+  async removeNode(id: NodeId | string): Promise<void> {
+    await this.request('DELETE', `/admin/v1/nodes/${encodeURIComponent(String(id))}`);
+  }
+
+  /** Moves leadership to `to`, or to the best other voter; resolves to the new leader's id. */
+  async transferLeadership(to?: NodeId): Promise<NodeId> {
+    const reply = await this.request('POST', '/admin/v1/leadership/transfer', { body: to === undefined ? {} : { to } });
+    return parseJson<{ leader: NodeId }>(reply).leader;
+  }
+
+  /** One node's readiness (default: the first endpoint). A not-ready node is an answer, not an error. */
+  async health(options: { endpoint?: string } = {}): Promise<HealthReport> {
+    const reply = await this.request('GET', '/health/ready', { endpoint: this.pin(options.endpoint), alsoAccept: [503] });
+    if (reply.status === 503 && !looksLikeHealthReport(reply.text)) throw errorFromResponse(reply.status, reply.text, reply.endpoint);
+    return parseJson<HealthReport>(reply);
+  }
+
+  /** Whether one node's process answers its liveness probe. */
+  async live(options: { endpoint?: string } = {}): Promise<boolean> {
+    const reply = await this.request('GET', '/health/live', { endpoint: this.pin(options.endpoint) });
+    return reply.status === 200;
+  }
+
+  /** One node's Prometheus text. */
+  async metricsText(options: { endpoint?: string } = {}): Promise<string> {
+    return (await this.request('GET', '/metrics', { endpoint: this.pin(options.endpoint) })).text;
+  }
+
+  /** The endpoint the next cluster-wide call will try first (the last one that answered). */
+  get currentEndpoint(): string {
+    return this.preferred;
+  }
+
+  private pin(endpoint: string | undefined): string {
+    return endpoint === undefined ? this.endpoints[0] : normalizeEndpoint(endpoint);
+  }
+
+  private async request(method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
+    const { retries } = this.options;
+    const pinned = options.endpoint;
+    let lastError: StrataError | undefined;
+    for (let round = 0; round <= retries; round++) {
+      if (round > 0) await this.options.sleep(this.backoffMs(round));
+      const tried = new Set<string>();
+      let target: string | undefined = pinned ?? this.preferred;
+      // Each endpoint at most once per round, plus leader hints that point outside the list.
+      while (target !== undefined && !tried.has(target)) {
+        tried.add(target);
+        let reply: Reply;
+        try {
+          reply = await this.send(target, method, path, options.body);
+        } catch (err) {
+          lastError = err as StrataError;
+          target = pinned === undefined ? this.nextUntried(tried) : undefined;
+          continue;
+        }
+        if (reply.status < 400 || options.alsoAccept?.includes(reply.status)) {
+          if (pinned === undefined) this.preferred = target;
+          return reply;
+        }
+        const err = errorFromResponse(reply.status, reply.text, target);
+        lastError = err;
+        if (pinned !== undefined) {
+          if (RETRYABLE_CODES.has(err.code)) break;
+          throw err;
+        }
+        if (err.code === 'NotLeader') {
+          target = this.leaderFromHint(reply, err) ?? this.nextUntried(tried);
+          continue;
+        }
+        // These are about this one node (shutting down, starting): another node may do better now.
+        if (err.code === 'Unavailable' || err.code === 'Stopped') {
+          target = this.nextUntried(tried);
+          continue;
+        }
+        if (RETRYABLE_CODES.has(err.code)) break;
+        throw err;
+      }
+    }
+    throw lastError ?? new StrataError('Internal', `${method} ${path}: no attempt was made`);
+  }
+
+  private async send(endpoint: string, method: string, path: string, body: unknown): Promise<Reply> {
+    try {
+      const res = await fetch(`${endpoint}${path}`, {
+        method,
+        headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      // Reading the body to the end also frees the connection for reuse.
+      const text = await res.text();
+      return { status: res.status, headers: res.headers, text, endpoint };
+    } catch (err) {
+      const name = (err as Error).name;
+      if (name === 'TimeoutError' || name === 'AbortError') {
+        throw new StrataError('Timeout', `${method} ${endpoint}${path}: no answer within ${this.options.timeoutMs}ms`, {
+          retryable: true,
+          cause: err,
+          details: { endpoint },
+        });
+      }
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const reason = cause?.code ?? cause?.message ?? (err as Error).message;
+      throw new StrataError('Unavailable', `${method} ${endpoint}${path}: cannot reach the node (${reason})`, { retryable: true, cause: err, details: { endpoint } });
+    }
+  }
+
+  /** The leader's endpoint from a NotLeader answer: a URL in the header/details, or a node id we have seen. */
+  private leaderFromHint(reply: Reply, err: StrataError): string | undefined {
+    const header = reply.headers.get(LEADER_HEADER) ?? '';
+    const url = /^https?:\/\//.test(header) ? header : typeof err.details.leaderUrl === 'string' ? err.details.leaderUrl : undefined;
+    if (url !== undefined) {
+      try {
+        const endpoint = normalizeEndpoint(url);
+        if (!this.endpoints.includes(endpoint)) this.endpoints.push(endpoint);
+        return endpoint;
+      } catch {
+        return undefined;
+      }
+    }
+    const id = /^\d+$/.test(header) ? Number(header) : typeof err.details.leaderId === 'number' ? err.details.leaderId : undefined;
+    return id === undefined ? undefined : this.endpointOfNode.get(id);
+  }
+
+  private nextUntried(tried: ReadonlySet<string>): string | undefined {
+    // Walk the list from the preferred endpoint so load does not always land on the first one.
+    const start = Math.max(0, this.endpoints.indexOf(this.preferred));
+    for (let i = 0; i < this.endpoints.length; i++) {
+      const candidate = this.endpoints[(start + i) % this.endpoints.length];
+      if (!tried.has(candidate)) return candidate;
+    }
+    return undefined;
+  }
+
+  private backoffMs(round: number): number {
+    const { backoffBaseMs, backoffMaxMs, random } = this.options;
+    const capped = Math.min(backoffMaxMs, backoffBaseMs * 2 ** (round - 1));
+    // Full jitter on the upper half: spread clients out, but never retry instantly.
+    return Math.round(capped / 2 + random.next() * (capped / 2));
+  }
+}
+
+function parseJson<T>(reply: Reply): T {
+  try {
+    return JSON.parse(reply.text) as T;
+  } catch (err) {
+    throw new StrataError('Internal', `${reply.endpoint} answered HTTP ${reply.status} with a body that is not JSON`, { cause: err, details: { endpoint: reply.endpoint } });
+  }
+}
+
+function looksLikeHealthReport(text: string): boolean {
+  try {
+    return typeof (JSON.parse(text) as { ready?: unknown }).ready === 'boolean';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,2 @@
+export { AdminClient, resolveAdminClientOptions, type AdminClientOptions, type ResolvedAdminClientOptions } from './admin-client.js';
+export { errorFromResponse, RETRYABLE_CODES } from './response-error.js';
