@@ -17,7 +17,7 @@ export interface SenderStats {
   /** Stream writes (batches) and the messages they carried. */
   batches: number;
   messages: number;
-  /** Messages dropped: queue overflow, too large, or lost with a failed stream's queue. */
+  /** Messages dropped before a write: queue overflow, too large, or no address for the peer. */
   dropped: number;
   streamFailures: number;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../raft/types.js';
-import { Message as PbMessage } from './generated/strata/cluster/v1/raft.js';
+import { Message as PbMessage, type MessageType as PbMessageType } from './generated/strata/cluster/v1/raft.js';
 import { estimateEncodedBytes, messageFromPb, messageToPb } from './raft-codec.js';
 import { ALL_MESSAGE_TYPES, bytes, fullMessage, normalize } from './test-messages.js';
 
@@ -41,7 +41,7 @@ describe('raft codec', () => {
 
   it('refuses unknown enum values', () => {
     const pb = messageToPb(fullMessage('app', 1, 2));
-    expect(() => messageFromPb({ ...pb, type: 77 })).toThrow(/unknown message type 77/);
+    expect(() => messageFromPb({ ...pb, type: 77 as PbMessageType })).toThrow(/unknown message type 77/);
     expect(() => messageFromPb({ ...pb, entries: [{ ...pb.entries[0], type: 0 }] })).toThrow(/unknown entry type 0/);
   });
 
