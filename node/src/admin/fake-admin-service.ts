@@ -1,6 +1,8 @@
 import type { AdminService, BucketInfo, ClusterStatus, HealthReport } from '../ports/admin-service.js';
 import { StrataError } from '../platform/errors.js';
-import type { NodeId } from '../raft/types.js';
+
+/** Node ids as the admin port types them (raft/ is out of bounds here). */
+type NodeId = ClusterStatus['nodeId'];
 
 type Method = keyof AdminService;
 

@@ -1,8 +1,10 @@
 import type { BucketInfo, ClusterStatus, HealthReport } from '../ports/admin-service.js';
 import { StrataError } from '../platform/errors.js';
 import type { Random } from '../platform/random.js';
-import type { NodeId } from '../raft/types.js';
 import { RETRYABLE_CODES, errorFromResponse } from './response-error.js';
+
+/** Node ids as the admin port types them (raft/ is out of bounds here). */
+type NodeId = ClusterStatus['nodeId'];
 
 /** The header the admin server sets on NotLeader: the leader's admin URL, or its node id. */
 const LEADER_HEADER = 'x-strata-leader';
