@@ -11,7 +11,6 @@ import { isStrataError } from '../platform/errors.js';
 import type { Random } from '../platform/random.js';
 import { silentLogger, type Logger } from '../platform/logger.js';
 import {
-  NONE,
   type ConfChange,
   type ConfState,
   type HardState,
