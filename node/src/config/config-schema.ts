@@ -47,6 +47,8 @@ export const KEYS: readonly KeySpec[] = [
   spec('metadata', 'election_timeout_min', d.duration('150ms', 1), (c, v) => (c.metadata.electionTimeoutMinMs = v)),
   spec('metadata', 'election_timeout_max', d.duration('300ms', 1), (c, v) => (c.metadata.electionTimeoutMaxMs = v)),
   spec('metadata', 'heartbeat_interval', d.duration('50ms', 1), (c, v) => (c.metadata.heartbeatIntervalMs = v)),
+  spec('metadata', 'snapshot_interval_entries', d.integer(1), (c, v) => (c.metadata.snapshotIntervalEntries = v)),
+  spec('metadata', 'snapshot_keep_entries', d.integer(0), (c, v) => (c.metadata.snapshotKeepEntries = v)),
 
   spec('storage', 'sync_writes', d.boolean, (c, v) => (c.storage.syncWrites = v)),
   spec('storage', 'direct_io', d.boolean, (c, v) => (c.storage.directIo = v)),

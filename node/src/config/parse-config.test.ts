@@ -57,7 +57,7 @@ receive_buffer_size = 1048576  # 1MB
     expected.backup = { enabled: true, schedule: '0 2 * * *', retentionDays: 30, destination: '/backup' };
     expected.scrub = { enabled: true, intervalMs: 168 * 3_600_000, throttleMbPerSec: 100 };
     expected.data.cacheSizeBytes = 4294967296;
-    expected.metadata = { rocksdbCacheSizeBytes: 1073741824, electionTimeoutMinMs: 100, electionTimeoutMaxMs: 200, heartbeatIntervalMs: 30 };
+    expected.metadata = { ...expected.metadata, rocksdbCacheSizeBytes: 1073741824, electionTimeoutMinMs: 100, electionTimeoutMaxMs: 200, heartbeatIntervalMs: 30 };
     expected.storage = { syncWrites: false, directIo: true };
     expected.network = { maxConnections: 5000, tcpNodelay: true, sendBufferSizeBytes: 1048576, receiveBufferSizeBytes: 1048576 };
     expect(config).toEqual(expected);

@@ -27,6 +27,10 @@ export interface MetadataSection {
   electionTimeoutMinMs: number;
   electionTimeoutMaxMs: number;
   heartbeatIntervalMs: number;
+  /** Strata's own: take a Raft snapshot after this many applied entries. */
+  snapshotIntervalEntries: number;
+  /** Strata's own: entries kept behind a snapshot so a briefly lagging follower needs no snapshot. */
+  snapshotKeepEntries: number;
 }
 
 export interface StorageSection {
@@ -95,6 +99,8 @@ export function defaultConfig(): StrataConfig {
       electionTimeoutMinMs: 300,
       electionTimeoutMaxMs: 600,
       heartbeatIntervalMs: 75,
+      snapshotIntervalEntries: 10_000,
+      snapshotKeepEntries: 5_000,
     },
     // Durable by default: acknowledging a write that an OS crash can lose is the wrong default.
     storage: { syncWrites: true, directIo: false },

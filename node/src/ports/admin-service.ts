@@ -1,5 +1,7 @@
 import type { NodeId } from '../raft/types.js';
 
+export type { NodeId };
+
 export type NodeRole = 'leader' | 'follower' | 'candidate' | 'learner' | 'none';
 
 export interface NodeStatus {

@@ -1,0 +1,49 @@
+# Strata: the targets people expect. `make test` is what CI runs (through .ci/run).
+SHELL := /bin/bash
+NODE_MODULES := node_modules/.package-lock.json
+SIM_BUDGET_SECONDS ?= 60
+
+.PHONY: install build lint test test-unit test-integration sim bench bench-raft run e2e clean
+
+install: $(NODE_MODULES)
+
+$(NODE_MODULES): package.json package-lock.json
+	npm ci --engine-strict --no-audit --no-fund
+	@touch $@
+
+build: install
+	npm run build --silent
+
+lint: install
+	npm run lint --silent
+
+test-unit: install
+	npx vitest run --project unit
+
+test-integration: build
+	npx vitest run --project integration
+
+# Deterministic simulation: fixed seeds plus random ones for a bounded time.
+sim: install
+	npx tsx node/src/testing/sim-main.ts --budget-seconds $(SIM_BUDGET_SECONDS)
+
+# The whole suite: lint, unit, simulation, integration. Prints a summary line at the end.
+test: install
+	bash scripts/test-all.sh
+
+bench: bench-raft
+
+bench-raft: build
+	bash bench/etcd/install-etcd.sh
+	node --import tsx bench/raft/raft-bench.ts
+
+# The embedded default: a local 3-node cluster with data under ./.strata.
+run: build
+	node dist/node/src/local/local-cluster.js
+
+e2e:
+	@echo "make e2e: the end-to-end tier on a real Kubernetes control plane is not built yet (issue 6)." >&2
+	@exit 1
+
+clean:
+	rm -rf dist .cache

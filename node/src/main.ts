@@ -1,0 +1,196 @@
+/**
+ * strata-server: the composition root, the only place that builds real adapters (LevelDB, gRPC, koa,
+ * pino, prom-client, the wall clock) and hands them to the runtime through ports.
+ */
+import { parseArgs } from 'node:util';
+import { AdminServer } from './admin/admin-server.js';
+import { PromMetricsSink } from './admin/prom-metrics-sink.js';
+import { resolveConfig, type StrataConfig } from './config/index.js';
+import { MetaStateMachine } from './meta/meta-state-machine.js';
+import { StrataError, isStrataError } from './platform/errors.js';
+import type { Logger } from './platform/logger.js';
+import { CryptoRandom } from './platform/real/crypto-random.js';
+import { createPinoLogger } from './platform/real/pino-logger.js';
+import { SystemClock } from './platform/real/system-clock.js';
+import { checkDataDirWritable, readIdentity, writeIdentity } from './storage/fs/node-identity.js';
+import { LevelLogStore } from './storage/level/level-log-store.js';
+import { GrpcTransport } from './transport/grpc/grpc-transport.js';
+import { MetadataService } from './runtime/metadata-service.js';
+import { NodeAdminService } from './runtime/node-admin-service.js';
+import { Replica } from './runtime/replica.js';
+import { join as joinPath } from 'node:path';
+
+const USAGE = `usage: strata-server [--config strata.toml] [--node-id N] [--data-dir DIR] [--bind-address ADDR]
+                     [--join HOST:9000] [--cluster-port 9000] [--admin-port 9090] [--s3-port 9080] [--log-level LEVEL]`;
+
+async function main(argv: string[]): Promise<void> {
+  const config = await loadConfig(argv);
+  const { logger } = createPinoLogger({ level: config.logLevel, base: { node: `node-${config.node.nodeId}` } });
+  const server = await startServer(config, logger);
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'stopping');
+    server.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+async function loadConfig(argv: string[]): Promise<StrataConfig> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string' },
+        'node-id': { type: 'string' },
+        'data-dir': { type: 'string' },
+        'bind-address': { type: 'string' },
+        join: { type: 'string' },
+        'cluster-port': { type: 'string' },
+        'admin-port': { type: 'string' },
+        's3-port': { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (err) {
+    throw new StrataError('InvalidArgument', `${(err as Error).message}\n${USAGE}`);
+  }
+  if (parsed.values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const v = parsed.values;
+  return resolveConfig({
+    configPath: v.config,
+    env: process.env,
+    flags: {
+      nodeId: v['node-id'],
+      dataDir: v['data-dir'],
+      bindAddress: v['bind-address'],
+      join: v.join,
+      clusterPort: v['cluster-port'],
+      adminPort: v['admin-port'],
+      s3Port: v['s3-port'],
+      logLevel: v['log-level'] as StrataConfig['logLevel'] | undefined,
+    },
+  });
+}
+
+interface RunningServer {
+  replica: Replica;
+  stop(): Promise<void>;
+}
+
+async function startServer(config: StrataConfig, logger: Logger): Promise<RunningServer> {
+  const { node } = config;
+  const clock = new SystemClock();
+  const random = new CryptoRandom();
+  const metrics = new PromMetricsSink();
+  const selfAddress = `${node.bindAddress}:${node.clusterPort}`;
+
+  const identity = await readIdentity(node.dataDir);
+  if (identity && identity.nodeId !== node.nodeId) {
+    throw new StrataError('InvalidConfig', `${node.dataDir} holds the data of node-${identity.nodeId}, but this is --node-id ${node.nodeId}`);
+  }
+
+  const logStore = await LevelLogStore.open({
+    dir: joinPath(node.dataDir, 'raft'),
+    syncWrites: config.storage.syncWrites,
+    cacheSizeBytes: config.metadata.rocksdbCacheSizeBytes,
+    logger: logger.child({ component: 'raft-log' }),
+  });
+  const transport = new GrpcTransport({
+    nodeId: node.nodeId,
+    listenAddress: selfAddress,
+    clusterId: identity?.clusterId ?? '',
+    logger: logger.child({ component: 'transport' }),
+    maxConnections: config.network.maxConnections,
+    tcpNoDelay: config.network.tcpNodelay,
+    // 0 in the config means "the kernel's default", which the transport expresses as no option at all.
+    sendBufferSize: config.network.sendBufferSizeBytes || undefined,
+    receiveBufferSize: config.network.receiveBufferSizeBytes || undefined,
+  });
+  const meta = new MetaStateMachine();
+  const heartbeatMs = config.metadata.heartbeatIntervalMs;
+  let replica: Replica | undefined;
+  replica = await Replica.open({
+    nodeId: node.nodeId,
+    selfAddress,
+    clusterId: identity?.clusterId ?? '',
+    clock,
+    random,
+    logger: logger.child({ component: 'replica' }),
+    metrics,
+    logStore,
+    transport,
+    stateMachine: meta,
+    raft: {
+      tickMs: heartbeatMs,
+      electionTicks: Math.max(2, Math.round(config.metadata.electionTimeoutMinMs / heartbeatMs)),
+      heartbeatTicks: 1,
+    },
+    snapshotEveryEntries: config.metadata.snapshotIntervalEntries,
+    keepEntriesAfterSnapshot: config.metadata.snapshotKeepEntries,
+    onFatal: (err) => {
+      logger.error({ err }, 'fatal: the node cannot go on safely');
+      process.exit(70);
+    },
+  });
+
+  const metadata = new MetadataService(replica, meta);
+  const admin = new AdminServer({
+    host: node.bindAddress,
+    port: node.adminPort,
+    service: new NodeAdminService({ replica, metadata, clock, storageCheck: () => checkDataDirWritable(node.dataDir) }),
+    metrics,
+    clock,
+    logger: logger.child({ component: 'admin' }),
+  });
+  await admin.start();
+
+  if (!replica.initialized) {
+    const clusterId = node.join ? await replica.joinCluster(node.join) : await replica.bootstrap();
+    await writeIdentity(node.dataDir, { nodeId: node.nodeId, clusterId });
+    logger.info({ clusterId, join: node.join }, node.join ? 'joined the cluster' : 'bootstrapped a new cluster');
+  } else {
+    if (!identity) await writeIdentity(node.dataDir, { nodeId: node.nodeId, clusterId: replica.clusterId });
+    logger.info({ clusterId: replica.clusterId }, 'restarted with existing data');
+    // A restarted node that is still told to --join checks, without holding up its start, that the
+    // cluster it points at is its own: data of one cluster must never be joined to another.
+    if (node.join) {
+      replica.joinCluster(node.join, 30_000).catch((err: unknown) => {
+        if (isStrataError(err, 'ClusterMismatch') || isStrataError(err, 'DuplicateNodeId')) {
+          logger.error({ err: err.message }, 'refusing to run: --join points at a cluster this data does not belong to');
+          process.stderr.write(`strata-server: ${err.message}\n`);
+          process.exit(2);
+        }
+        logger.warn({ err: String(err) }, 'could not confirm membership through --join; running with the membership on disk');
+      });
+    }
+  }
+  logger.info({ cluster: selfAddress, admin: `http://${node.bindAddress}:${admin.port}` }, 'strata-server is up');
+
+  return {
+    replica,
+    async stop() {
+      await admin.stop();
+      await replica!.stop();
+    },
+  };
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  // One line naming what was wrong; the stack only for bugs.
+  if (isStrataError(err)) process.stderr.write(`strata-server: ${err.message}\n`);
+  else process.stderr.write(`strata-server: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(isStrataError(err, 'InvalidConfig') || isStrataError(err, 'InvalidArgument') ? 2 : 1);
+});

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The whole test suite, in the order of the testing pyramid; stops at the first failing tier.
+# Ends with one line "N passed, M failed" over every tier (vitest tests + simulation seeds).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=.cache/test-results
+mkdir -p "$out"
+passed=0
+failed=0
+
+count() { # file -> adds vitest JSON counts (a missing report counts as one failure)
+  local p f
+  if [ ! -f "$1" ]; then failed=$((failed + 1)); return; fi
+  p=$(node -e "const r=require('./$1');console.log(r.numPassedTests)")
+  f=$(node -e "const r=require('./$1');console.log(r.numFailedTests + (r.numTotalTestSuites && r.success===false && r.numFailedTests===0 ? 1 : 0))")
+  passed=$((passed + p)); failed=$((failed + f))
+}
+
+summary() {
+  echo "tests: ${passed} passed, ${failed} failed"
+}
+trap summary EXIT
+
+echo "== lint (types + dependency rules)"
+npm run lint --silent
+
+echo "== build"
+npm run build --silent
+
+echo "== unit"
+npx vitest run --project unit --reporter=default --reporter=json --outputFile="$out/unit.json" || { count "$out/unit.json"; exit 1; }
+count "$out/unit.json"
+
+echo "== simulation (bounded: ${SIM_BUDGET_SECONDS:-60}s of random seeds after the fixed ones)"
+sim_log="$out/sim.log"
+set +e
+npx tsx node/src/testing/sim-main.ts --budget-seconds "${SIM_BUDGET_SECONDS:-60}" | tee "$sim_log"
+sim_status=${PIPESTATUS[0]}
+set -e
+read -r sp sf < <(sed -nE 's/^sim: ([0-9]+) passed, ([0-9]+) failed.*/\1 \2/p' "$sim_log" | tail -1)
+passed=$((passed + ${sp:-0})); failed=$((failed + ${sf:-0}))
+if [ "$sim_status" -ne 0 ]; then [ "${sf:-0}" -gt 0 ] || failed=$((failed + 1)); exit 1; fi
+
+echo "== integration (real processes on loopback)"
+npx vitest run --project integration --reporter=default --reporter=json --outputFile="$out/integration.json" || { count "$out/integration.json"; exit 1; }
+count "$out/integration.json"
