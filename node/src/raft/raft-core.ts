@@ -550,6 +550,8 @@ export class RaftCore {
         if (this.leadTransferee !== NONE && !this.isVoter(this.leadTransferee)) this.abortLeaderTransfer();
         // A smaller quorum may commit more; tell everyone.
         if (this.maybeCommit()) this.pendingCommitBroadcast = true;
+        // Probe a new member now rather than at the next heartbeat: it starts catching up at once.
+        if (cc.type === 'addLearner' && cc.nodeId !== this.id) this.sendAppend(cc.nodeId);
       }
     } else if (this.state !== 'follower' && !this.isVoter(this.id)) {
       this.becomeFollower(this.term, NONE);
