@@ -16,6 +16,8 @@ export interface KvWorkloadOptions {
   clientTimeoutMs?: number;
   /** Pause between one client's operations, uniform in [0, thinkMs]. */
   thinkMs?: number;
+  /** Self-test only: read the local state machine without ReadIndex (stale reads the checker must catch). */
+  unsafeLocalReads?: boolean;
 }
 
 /** Errors that prove a put was never appended to the log (anything else leaves its outcome unknown). */
@@ -34,7 +36,7 @@ export class KvWorkload {
   private readonly o: Required<KvWorkloadOptions>;
 
   constructor(options: KvWorkloadOptions) {
-    this.o = { putRatio: 0.5, clientTimeoutMs: 2_000, thinkMs: 20, ...options };
+    this.o = { putRatio: 0.5, clientTimeoutMs: 2_000, thinkMs: 20, unsafeLocalReads: false, ...options };
   }
 
   start(): void {
@@ -93,7 +95,7 @@ export class KvWorkload {
     if (!replica || !machine) return;
     const op: KvOperation = { client, kind: 'get', key, value: null, callMs: cluster.clock.nowMs(), returnMs: 0, outcome: 'unknown' };
     const outcome = await this.withTimeout(
-      replica.linearizableRead().then(() => machine.inner.getObject(SIM_BUCKET, key)?.etag ?? null),
+      (this.o.unsafeLocalReads ? Promise.resolve() : replica.linearizableRead()).then(() => machine.inner.getObject(SIM_BUCKET, key)?.etag ?? null),
     );
     op.returnMs = cluster.clock.nowMs();
     if (outcome.ok) {

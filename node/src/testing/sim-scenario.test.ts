@@ -18,6 +18,13 @@ describe('deterministic simulation', () => {
     });
   }
 
+  it('catches stale reads end to end: gets that skip ReadIndex are not linearizable', async () => {
+    const r = await runScenario({ seed: 2, nodes: 3, faultMs: 2_500, unsafeLocalReads: true });
+    expect(r.ok).toBe(false);
+    expect(r.violations.length).toBeGreaterThan(0);
+    expect(r.violations.every((v) => v.checker === 'linearizability')).toBe(true);
+  });
+
   it('replays a seed exactly', async () => {
     const a = await runScenario({ seed: 13, nodes: 3, faultMs: 1_000 });
     const b = await runScenario({ seed: 13, nodes: 3, faultMs: 1_000 });

@@ -24,6 +24,13 @@ export interface ScenarioOptions {
   keys?: number;
   /** Allow membership changes (add and remove nodes). */
   membership?: boolean;
+  /** Trace lines kept for the failure report. */
+  traceLimit?: number;
+  /**
+   * Self-test only: gets read the local state machine without a ReadIndex round, which is not
+   * linearizable; a run with this on must be caught by the linearizability checker.
+   */
+  unsafeLocalReads?: boolean;
 }
 
 export interface ScenarioResult {
@@ -46,7 +53,7 @@ export interface ScenarioResult {
 }
 
 export function resolveScenarioOptions(o: ScenarioOptions): Required<ScenarioOptions> {
-  return { faultMs: 6_000, convergeLimitMs: 15_000, clients: 4, keys: 3, membership: true, ...o };
+  return { faultMs: 6_000, convergeLimitMs: 15_000, clients: 4, keys: 3, membership: true, traceLimit: 60, unsafeLocalReads: false, ...o };
 }
 
 const MAX_NODES = 7;
@@ -63,10 +70,10 @@ export async function runScenario(input: ScenarioOptions): Promise<ScenarioResul
   let workload: KvWorkload | undefined;
   let faults = 0;
   try {
-    cluster = await SimCluster.start({ seed: o.seed, nodes: o.nodes });
+    cluster = await SimCluster.start({ seed: o.seed, nodes: o.nodes, traceLimit: o.traceLimit });
     const c = cluster;
     const random = c.child();
-    workload = new KvWorkload({ cluster: c, random: c.child(), clients: o.clients, keys: o.keys });
+    workload = new KvWorkload({ cluster: c, random: c.child(), clients: o.clients, keys: o.keys, unsafeLocalReads: o.unsafeLocalReads });
     workload.start();
     const background: Promise<unknown>[] = [];
     const endFaultsMs = c.clock.nowMs() + o.faultMs;
