@@ -55,6 +55,7 @@ describe('runHttpLoad', () => {
     expect(seen.maxInFlight).toBe(4);
     expect(seen.sockets.size).toBe(4); // keep-alive: no new connection per request
     expect(seen.requests).toBeGreaterThan(result.ops); // warm-up requests were sent but not counted
+    expect(result.acknowledged).toBe(seen.requests);
     expect(seen.bodies[0]).toMatch(/^\{"w":\d,"s":0\}$/);
   });
 

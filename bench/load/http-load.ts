@@ -36,6 +36,8 @@ export interface HttpLoadResult {
   durationMs: number;
   /** Successful requests in the window. */
   ops: number;
+  /** Successful requests over the whole run, warm-up included: what the server acknowledged. */
+  acknowledged: number;
   opsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -102,6 +104,7 @@ export async function runHttpLoad(options: HttpLoadOptions): Promise<HttpLoadRes
   const latenciesMs: number[] = [];
   const errorSamples = new Set<string>();
   let errors = 0;
+  let acknowledged = 0;
 
   const worker = async (workerId: number): Promise<void> => {
     for (let seq = 0; performance.now() < deadline; seq++) {
@@ -111,6 +114,7 @@ export async function runHttpLoad(options: HttpLoadOptions): Promise<HttpLoadRes
       const t1 = performance.now();
       const counted = t1 >= measureFrom && t1 <= deadline;
       if (outcome.ok) {
+        acknowledged++;
         if (counted) latenciesMs.push(t1 - t0);
       } else {
         if (counted) errors++;
@@ -130,6 +134,7 @@ export async function runHttpLoad(options: HttpLoadOptions): Promise<HttpLoadRes
     concurrency: opts.concurrency,
     durationMs: opts.durationMs,
     ops: summary.count,
+    acknowledged,
     opsPerSecond: summary.count / (opts.durationMs / 1000),
     p50Ms: summary.p50Ms,
     p99Ms: summary.p99Ms,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { benchBucketName, etcdPutRequest, strataCreateBucketRequest, strataCreatedBucket } from './commit-workloads.js';
+import { benchBucketName, prefixRangeEnd, runPrefix, etcdPutRequest, strataCreateBucketRequest, strataCreatedBucket } from './commit-workloads.js';
 
 describe('commit workloads', () => {
   it('makes unique, valid S3 bucket names', () => {
@@ -8,6 +8,14 @@ describe('commit workloads', () => {
     expect(names.size).toBe(64 * 50);
     for (const n of names) expect(n).toMatch(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/);
     expect(() => benchBucketName('x'.repeat(70), 0, 0)).toThrow(/invalid bucket name/);
+  });
+
+  it('derives a range end that covers exactly one run', () => {
+    const end = prefixRangeEnd(`/buckets/${runPrefix('abc1')}`);
+    expect(end).toBe('/buckets/b-abc1.');
+    const inRange = (k: string) => k >= `/buckets/${runPrefix('abc1')}` && k < end;
+    expect(inRange(`/buckets/${benchBucketName('abc1', 63, 999)}`)).toBe(true);
+    expect(inRange(`/buckets/${benchBucketName('abc164', 0, 0)}`)).toBe(false);
   });
 
   it('builds an etcd gateway put with base64 key and value', () => {

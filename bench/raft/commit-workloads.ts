@@ -10,7 +10,7 @@ const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
 /** Bucket names must be valid S3 names: lowercase letters, digits and hyphens, 3-63 characters. */
 export function benchBucketName(runId: string, workerId: number, seq: number): string {
-  const name = `b-${runId}-${workerId.toString(36)}-${seq.toString(36)}`.toLowerCase();
+  const name = `${runPrefix(runId)}${workerId.toString(36)}-${seq.toString(36)}`.toLowerCase();
   if (!/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(name)) throw new Error(`invalid bucket name ${name}`);
   return name;
 }
@@ -35,6 +35,38 @@ export function strataCreateBucketRequest(adminUrl: string, runId: string) {
     method: 'PUT',
     url: `${adminUrl}/admin/v1/buckets/${benchBucketName(runId, workerId, seq)}`,
   });
+}
+
+/** Prefix shared by every bucket name (and etcd key suffix) of one run. */
+export const runPrefix = (runId: string): string => `b-${runId}-`;
+
+/** The byte-wise successor of a prefix: etcd's range_end for "every key starting with prefix". */
+export function prefixRangeEnd(prefix: string): string {
+  const bytes = Buffer.from(prefix, 'utf8');
+  bytes[bytes.length - 1]++;
+  return bytes.toString('utf8');
+}
+
+/** How many keys of a run etcd holds: a cross-check that every acknowledged put was committed. */
+export async function etcdCountRun(clientUrl: string, runId: string): Promise<number> {
+  const prefix = `/buckets/${runPrefix(runId)}`;
+  const res = await fetch(`${clientUrl}/v3/kv/range`, {
+    method: 'POST',
+    body: JSON.stringify({ key: b64(prefix), range_end: b64(prefixRangeEnd(prefix)), count_only: true }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!res.ok) throw new Error(`etcd range: HTTP ${res.status}`);
+  const body = (await res.json()) as { count?: string };
+  return Number(body.count ?? 0);
+}
+
+/** How many buckets of a run Strata lists (a linearizable read on the leader). */
+export async function strataCountRun(adminUrl: string, runId: string): Promise<number> {
+  const res = await fetch(`${adminUrl}/admin/v1/buckets`, { signal: AbortSignal.timeout(30_000) });
+  if (!res.ok) throw new Error(`strata list buckets: HTTP ${res.status}`);
+  const body = (await res.json()) as { buckets?: { name: string }[] };
+  const prefix = runPrefix(runId);
+  return (body.buckets ?? []).filter((b) => b.name.startsWith(prefix)).length;
 }
 
 export const strataCreatedBucket = (status: number): boolean => status === 201;

@@ -14,7 +14,9 @@ import { probeFdatasync, type FdatasyncProbeResult } from '../disk/fdatasync-pro
 import { EtcdCluster } from '../etcd/etcd-cluster.js';
 import { runHttpLoad, type HttpLoadResult, type LoadRequest } from '../load/http-load.js';
 import { summarizeLatencies } from '../load/latency-summary.js';
-import { etcdPutRequest, strataCreateBucketRequest, strataCreatedBucket } from './commit-workloads.js';
+import {
+  etcdCountRun, etcdPutRequest, strataCountRun, strataCreateBucketRequest, strataCreatedBucket,
+} from './commit-workloads.js';
 import { buildFigureLines, renderTable, type RaftBenchMeasurements, type SystemRun } from './raft-report.js';
 import { StrataCluster, strataServerExists } from './strata-cluster.js';
 
@@ -66,7 +68,7 @@ const describe = (err: unknown) => (err instanceof Error ? err.message : String(
 function toRun(result: HttpLoadResult): SystemRun {
   if (result.ops === 0) return { ok: false, reason: `no successful commits (${result.errors} errors: ${result.errorSamples[0] ?? '?'})` };
   if (result.errors > 0) log(`  ${result.errors} errors, e.g. ${result.errorSamples.join(' | ')}`);
-  return { ok: true, figures: result };
+  return { ok: true, figures: { ...result } };
 }
 
 interface SystemUnderTest {
@@ -74,6 +76,8 @@ interface SystemUnderTest {
   stop(): Promise<void>;
   /** Request builder aimed at the current leader, resolved before each run. */
   workload(runId: string): Promise<(w: number, seq: number) => LoadRequest>;
+  /** How many of the run's writes the system holds afterwards (read back from the leader). */
+  countRun(runId: string): Promise<number>;
   isSuccess?: (status: number) => boolean;
 }
 
@@ -103,7 +107,15 @@ async function measureSystem(name: string, sut: SystemUnderTest, flags: BenchFla
           makeRequest, isSuccess: sut.isSuccess,
         });
         log(`${name}: ${c} proposers: ${result.opsPerSecond.toFixed(1)}/s p50 ${result.p50Ms.toFixed(2)} ms p99 ${result.p99Ms.toFixed(2)} ms`);
-        runs.set(c, toRun(result));
+        const run = toRun(result);
+        if (run.ok) {
+          // Every acknowledged commit must be readable afterwards; a shortfall means the figures overstate.
+          run.figures.found = await sut.countRun(runId).catch((err: unknown) => { log(`${name}: read-back failed: ${describe(err)}`); return undefined; });
+          if (run.figures.found !== undefined && run.figures.found < result.acknowledged) {
+            log(`${name}: WARNING only ${run.figures.found} of ${result.acknowledged} acknowledged writes were found`);
+          }
+        }
+        runs.set(c, run);
       } catch (err) {
         runs.set(c, { ok: false, reason: describe(err) });
       }
@@ -142,6 +154,7 @@ async function main(): Promise<void> {
           stop: () => cluster.stop(),
           // The leader, found via /v3/maintenance/status: a follower would forward each put to it.
           workload: async (runId) => etcdPutRequest(await cluster.leaderClientUrl(), runId),
+          countRun: async (runId) => etcdCountRun(await cluster.leaderClientUrl(), runId),
         }, flags);
       } catch (err) {
         etcd = notRun(describe(err));
@@ -159,6 +172,7 @@ async function main(): Promise<void> {
           start: () => cluster.start(),
           stop: () => cluster.stop(),
           workload: async (runId) => strataCreateBucketRequest(await cluster.leaderAdminUrl(), runId),
+          countRun: async (runId) => strataCountRun(await cluster.leaderAdminUrl(), runId),
           isSuccess: strataCreatedBucket,
         }, flags);
       }

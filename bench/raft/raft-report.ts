@@ -10,6 +10,9 @@ export interface RunFigures {
   p50Ms: number;
   p99Ms: number;
   errors: number;
+  /** Requests the system acknowledged over the whole run, and how many of them it holds afterwards. */
+  acknowledged?: number;
+  found?: number;
 }
 
 /** A system's result at one concurrency, or why there is none. */
@@ -67,6 +70,8 @@ export function buildFigureLines(m: RaftBenchMeasurements): FigureLine[] {
       p50Ms: round(s?.p50Ms ?? NaN, 3), p99Ms: round(s?.p99Ms ?? NaN, 3),
       baselineP50Ms: round(e?.p50Ms ?? NaN, 3), baselineP99Ms: round(e?.p99Ms ?? NaN, 3),
       errors: s?.errors ?? null, baselineErrors: e?.errors ?? null,
+      acknowledged: s?.acknowledged ?? null, found: s?.found ?? null,
+      baselineAcknowledged: e?.acknowledged ?? null, baselineFound: e?.found ?? null,
       ...(c >= HIGH_CONCURRENCY ? targetFields(rateRatio, `>=${RATE_TARGET}`, (r) => r >= RATE_TARGET) : {}),
       ...common,
     });
