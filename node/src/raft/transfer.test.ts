@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { Network } from './network-harness.testkit.js';
+import { isStrataError } from '../platform/errors.js';
+
+describe('leadership transfer', () => {
+  it('hands over to an up-to-date follower at once, past the leases of check-quorum', () => {
+    const net = new Network({ voters: [1, 2, 3], checkQuorum: true, preVote: true });
+    net.campaign(1);
+    net.propose(1, 'a');
+    net.stabilize();
+    const term = net.term(1);
+    net.startTrace();
+    net.node(1).transferLeadership(3);
+    net.stabilize();
+    expect(net.traced(/timeoutNow|^3->\d vote /)).toEqual([
+      `1->3 timeoutNow term=${term}`,
+      `3->1 vote term=${term + 1} lastIdx=3 lastTerm=${term}`,
+      `3->2 vote term=${term + 1} lastIdx=3 lastTerm=${term}`,
+    ]);
+    expect(net.traced(/preVote/)).toEqual([]); // a transfer skips pre-vote
+    expect(net.leader()).toBe(3);
+    expect(net.term(3)).toBe(term + 1);
+    net.propose(3, 'b');
+    net.stabilize();
+    expect(net.get(1).applied).toEqual(['a', 'b']);
+  });
+
+  it('brings a lagging transferee up to date first, dropping proposals meanwhile', () => {
+    const net = new Network({ voters: [1, 2, 3] });
+    net.campaign(1);
+    net.isolate(3);
+    for (let i = 0; i < 5; i++) net.propose(1, `v${i}`);
+    net.stabilize();
+    net.heal();
+    net.startTrace();
+    net.node(1).transferLeadership(3);
+    expect(net.node(1).status().leadTransferee).toBe(3);
+    let dropped: unknown;
+    try {
+      net.propose(1, 'during');
+    } catch (err) {
+      dropped = err;
+    }
+    expect(isStrataError(dropped, 'ProposalDropped')).toBe(true);
+    expect(dropped).toMatchObject({ retryable: true });
+    net.stabilize();
+    // The catch-up append comes before the timeoutNow.
+    const lines = net.traced(/^1->3 (app|timeoutNow) /);
+    const catchUp = lines.findIndex((l) => / n=5 /.test(l));
+    expect(catchUp).toBeGreaterThanOrEqual(0);
+    expect(lines.findIndex((l) => l.includes('timeoutNow'))).toBe(lines.length - 1);
+    expect(catchUp).toBeLessThan(lines.length - 1);
+    expect(net.leader()).toBe(3);
+    expect(net.get(3).applied).toEqual(['v0', 'v1', 'v2', 'v3', 'v4']);
+  });
+
+  it('aborts a transfer that does not finish within an election timeout', () => {
+    const net = new Network({ voters: [1, 2, 3] });
+    net.campaign(1);
+    net.isolate(3);
+    net.node(1).transferLeadership(3);
+    net.stabilize();
+    expect(net.node(1).status().leadTransferee).toBe(3);
+    net.tick(10);
+    expect(net.node(1).status().leadTransferee).toBe(0);
+    expect(net.leader()).toBe(1);
+    expect(() => net.propose(1, 'ok')).not.toThrow();
+  });
+
+  it('a follower forwards a transfer request to the leader; learners cannot take over', () => {
+    const net = new Network({ voters: [1, 2, 3] });
+    net.campaign(1);
+    net.node(2).transferLeadership(2);
+    net.stabilize();
+    expect(net.leader()).toBe(2);
+
+    const withLearner = new Network({ voters: [1, 2], learners: [3] });
+    withLearner.campaign(1);
+    withLearner.node(1).transferLeadership(3);
+    withLearner.stabilize();
+    expect(withLearner.node(1).status().leadTransferee).toBe(0);
+    expect(withLearner.leader()).toBe(1);
+  });
+});
