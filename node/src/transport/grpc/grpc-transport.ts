@@ -10,11 +10,13 @@ import type { JoinRequest, JoinResponse, PeerAddress, Transport, TransportHandle
 import { Backoff } from './backoff.js';
 import { callerMetadata } from './call-metadata.js';
 import { ClusterListener, formatHostPort } from './cluster-listener.js';
-import { RaftServiceClient, RaftServiceService, type JoinResponse as PbJoinResponse } from './generated/strata/cluster/v1/raft.js';
+import type { JoinResponse as PbJoinResponse, RaftServiceClient } from './generated/strata/cluster/v1/raft.js';
 import { fromGrpcError } from './grpc-errors.js';
 import { resolveGrpcTransportOptions, type GrpcTransportOptions, type ResolvedGrpcTransportOptions } from './grpc-transport-options.js';
 import { PeerSender, type SenderStats } from './peer-sender.js';
 import { createRaftService } from './raft-service.js';
+import { createRaftClient, raftServiceDefinition } from './raft-service-definition.js';
+import { raiseServerReceiveWindow } from './server-window.js';
 import { SnapshotSender } from './snapshot-sender.js';
 
 export { resolveGrpcTransportOptions, type GrpcTransportOptions } from './grpc-transport-options.js';
@@ -80,7 +82,7 @@ export class GrpcTransport implements Transport {
       'grpc.keepalive_timeout_ms': Math.max(1000, Math.floor(this.options.keepaliveMs / 2)),
     });
     server.addService(
-      RaftServiceService,
+      raftServiceDefinition,
       createRaftService({
         nodeId: this.options.nodeId,
         clusterId: () => this.clusterId,
@@ -91,6 +93,7 @@ export class GrpcTransport implements Transport {
       }),
     );
     const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
+    raiseServerReceiveWindow(server, this.options.receiveBufferSize, this.logger);
     const listener = new ClusterListener({
       address: this.options.listenAddress,
       maxConnections: this.options.maxConnections,
@@ -163,7 +166,7 @@ export class GrpcTransport implements Transport {
   }
 
   async join(address: string, request: JoinRequest): Promise<JoinResponse> {
-    const client = new RaftServiceClient(address, credentials.createInsecure(), this.channelOptions());
+    const client = createRaftClient(address, credentials.createInsecure(), this.channelOptions());
     try {
       const response = await new Promise<PbJoinResponse>((resolve, reject) => {
         client.join(
@@ -213,7 +216,7 @@ export class GrpcTransport implements Transport {
   }
 
   private openPeer(peer: PeerAddress): Peer {
-    const client = new RaftServiceClient(peer.address, credentials.createInsecure(), this.channelOptions());
+    const client = createRaftClient(peer.address, credentials.createInsecure(), this.channelOptions());
     const metadata = () => callerMetadata({ clusterId: this.clusterId, nodeId: this.options.nodeId });
     const logger = this.logger.child({ peer: peer.id });
     return {
