@@ -181,6 +181,22 @@ describe('GrpcTransport', () => {
     expect(performance.now() - started).toBeLessThan(3000);
   });
 
+  it('refuses inbound connections beyond maxConnections', async () => {
+    const hb = new RecordingHandler();
+    const b = await node(2, hb, { maxConnections: 1 });
+    const h1 = new RecordingHandler();
+    const h3 = new RecordingHandler();
+    const a1 = await node(1, h1);
+    const a3 = await node(3, h3);
+    a1.setPeer({ id: 2, address: b.address });
+    a3.setPeer({ id: 2, address: b.address });
+    a1.send([seqMessage(1, 2, 1)]);
+    await waitFor('first connection delivers', () => hb.messages.length === 1);
+    a3.send([{ ...seqMessage(3, 2, 2) }]);
+    await waitFor('second connection refused', () => h3.unreachable.includes(2));
+    expect(hb.messages.map((m) => m.from)).toEqual([1]);
+  });
+
   it('fails start() on a port in use, naming the address', async () => {
     const a = await node(1, new RecordingHandler());
     const clash = new GrpcTransport({ nodeId: 2, listenAddress: a.address });
