@@ -69,6 +69,18 @@ describe('GrpcTransport', () => {
     console.log(`[grpc-transport] 10k messages in ${sent.batches} batches, ${Math.round(total / (ms / 1000))} msg/s`);
   });
 
+  it('cuts batches at maxBatchBytes and resumes after backpressure, in order', async () => {
+    const { a, hb } = await pair({ maxBatchBytes: 16 * 1024, maxQueuedMessages: 50_000 });
+    const total = 20_000;
+    a.send(Array.from({ length: total }, (_, i) => seqMessage(1, 2, i + 1)));
+    a.send([seqMessage(1, 2, total + 1)]); // queued behind the burst
+    await waitFor('all messages', () => hb.messages.length === total + 1);
+    expect(hb.messages.map((m) => m.index)).toEqual(Array.from({ length: total + 1 }, (_, i) => i + 1));
+    // ~140 bytes estimated per message: about 117 per batch, so well over grpc-js's 16 buffered writes.
+    expect(a.stats().batches).toBeGreaterThan(150);
+    expect(Math.max(...hb.deliveries)).toBeLessThanOrEqual(Math.ceil((16 * 1024) / 130));
+  });
+
   it('sends a 20 MiB snapshot in chunks, delivers it whole and reports success', async () => {
     const { a, b, ha, hb } = await pair();
     const snap = snapMessage(1, 2, 20 * 1024 * 1024);

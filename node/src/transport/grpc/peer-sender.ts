@@ -133,6 +133,8 @@ export class PeerSender {
   private open(): void {
     const { client, peer, logger, backoff } = this.options;
     const stream = client.sendMessages(this.options.metadata(), {}, (err: ServiceError | null) => this.ended(stream, err));
+    // The outcome arrives through the callback; an 'error' event without a listener would crash the node.
+    stream.on('error', () => {});
     stream.on('metadata', () => {
       if (this.stream !== stream) return;
       if (backoff.failures > 0) logger.info({ peer }, `stream to node-${peer} re-established`);

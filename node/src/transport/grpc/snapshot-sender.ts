@@ -72,6 +72,7 @@ export class SnapshotSender {
       },
     );
     this.active = call;
+    call.on('error', () => {}); // the callback reports the outcome
     const chunks = snapshotChunks(message, this.options.chunkBytes);
     // Write until the stream pushes back, resume on 'drain'; a failed call ends the loop via `finished`.
     const pump = (): void => {
