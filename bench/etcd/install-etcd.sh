@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs etcd for the Raft benchmark's baseline, if it is not installed yet, and prints its version.
 # Order: an etcd already on PATH or in .cache/bin; Debian's etcd-server (3.4) via apt-get; otherwise
-# etcd built from its Go module at a pinned version into <repo>/.cache/bin.
+# etcd built from its Go module (go.etcd.io/etcd/server/v3, pinned) into <repo>/.cache/bin.
+# ETCD_FORCE_GO=1 skips apt (to test that path).
 # Idempotent: a second run finds the binary and only prints the version.
 set -euo pipefail
 
@@ -43,12 +44,30 @@ install_from_go() {
     || { echo "install-etcd: neither apt nor go can provide etcd" >&2; return 1; }
   echo "install-etcd: building go.etcd.io/etcd/server/v3@${ETCD_GO_VERSION} into ${cache_bin}" >&2
   mkdir -p "${cache_bin}"
-  GOBIN="${cache_bin}" go install "go.etcd.io/etcd/server/v3@${ETCD_GO_VERSION}"
-  # The module's main package builds a binary named "server"; the benchmark looks for "etcd".
-  if [ -x "${cache_bin}/server" ]; then mv -f "${cache_bin}/server" "${cache_bin}/etcd"; fi
+  # `go install module@version` refuses etcd's modules (their go.mod files carry replace directives), so
+  # build a two-line wrapper module that requires the server module and calls its real entry point.
+  local work
+  work="$(mktemp -d)"
+  trap 'rm -rf "${work}"' RETURN
+  printf 'module strata.local/etcd-build\n\ngo 1.21\n' >"${work}/go.mod"
+  cat >"${work}/main.go" <<'GO'
+package main
+
+import (
+	"os"
+
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() { etcdmain.Main(os.Args) }
+GO
+  (cd "${work}" && go get "go.etcd.io/etcd/server/v3@${ETCD_GO_VERSION}" && go mod tidy && go build -o "${cache_bin}/etcd" .)
 }
 
-if ! etcd_bin="$(find_etcd)"; then
+if [ "${ETCD_FORCE_GO:-0}" = "1" ]; then
+  [ -x "${cache_bin}/etcd" ] || install_from_go
+  etcd_bin="${cache_bin}/etcd"
+elif ! etcd_bin="$(find_etcd)"; then
   install_from_debian || install_from_go
   etcd_bin="$(find_etcd)" || { echo "install-etcd: etcd still not found after install" >&2; exit 1; }
 fi
