@@ -25,15 +25,16 @@ export interface SimClusterOptions {
 
 export function resolveSimClusterOptions(o: SimClusterOptions): Required<SimClusterOptions> {
   return {
+    seed: o.seed,
+    nodes: o.nodes,
     raft: { tickMs: 10, electionTicks: 10, heartbeatTicks: 1, preVote: true, checkQuorum: true, ...o.raft },
     // Small, so snapshots, compaction and snapshot transfer happen in every run.
-    snapshotEveryEntries: 64,
-    keepEntriesAfterSnapshot: 16,
-    proposalTimeoutMs: 1_500,
-    maxVoters: 5,
-    network: {},
-    traceLimit: 60,
-    ...o,
+    snapshotEveryEntries: o.snapshotEveryEntries ?? 64,
+    keepEntriesAfterSnapshot: o.keepEntriesAfterSnapshot ?? 16,
+    proposalTimeoutMs: o.proposalTimeoutMs ?? 1_500,
+    maxVoters: o.maxVoters ?? 5,
+    network: o.network ?? {},
+    traceLimit: o.traceLimit ?? 60,
   };
 }
 
@@ -205,6 +206,21 @@ export class SimCluster {
     const replica = node.replica as Replica;
     await replica.joinCluster(via.address, 5_000);
     return node.id;
+  }
+
+  /**
+   * After healing: every live node that never got its first data (its join was refused while there
+   * was no leader, or timed out) asks to join again, as an operator would retry `--join`.
+   */
+  async ensureJoined(limitMs: number): Promise<void> {
+    for (const n of this.liveNodes()) {
+      const replica = n.replica as Replica;
+      if (replica.initialized) continue;
+      const via = this.liveNodes().find((m) => m.id !== n.id && m.replica!.initialized);
+      if (!via) continue;
+      this.recorder.trace(`node-${n.id} has no data yet; joining again via node-${via.id}`);
+      await this.await(replica.joinCluster(via.address, limitMs), limitMs + 1_000, `node-${n.id} rejoin`);
+    }
   }
 
   /** Remove a member through the leader; once the change is applied, stop its process for good. */

@@ -54,7 +54,14 @@ export function parseSeeds(text: string): Array<{ seed: number; nodes?: number }
 function report(r: ScenarioResult, wallMs: number): void {
   console.log(formatResult(r, wallMs));
   if (r.ok) return;
-  for (const v of r.violations) console.log(`  [${v.checker}] ${v.message}`);
+  // At most a few violations per checker: one bug tends to break hundreds of acknowledged writes.
+  const shown = new Map<string, number>();
+  for (const v of r.violations) {
+    const n = (shown.get(v.checker) ?? 0) + 1;
+    shown.set(v.checker, n);
+    if (n <= 5) console.log(`  [${v.checker}] ${v.message}`);
+  }
+  for (const [checker, n] of shown) if (n > 5) console.log(`  [${checker}] ... and ${n - 5} more`);
   console.log(`  replay: npm run sim -- --seed ${r.seed} --nodes ${r.nodes}`);
   console.log('  last events:');
   for (const line of r.trace) console.log(`    ${line}`);

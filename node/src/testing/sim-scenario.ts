@@ -53,7 +53,18 @@ export interface ScenarioResult {
 }
 
 export function resolveScenarioOptions(o: ScenarioOptions): Required<ScenarioOptions> {
-  return { faultMs: 6_000, convergeLimitMs: 15_000, clients: 4, keys: 3, membership: true, traceLimit: 60, unsafeLocalReads: false, ...o };
+  // Explicit `??`: an option passed as undefined (e.g. an absent CLI flag) must still get its default.
+  return {
+    seed: o.seed,
+    nodes: o.nodes,
+    faultMs: o.faultMs ?? 10_000,
+    convergeLimitMs: o.convergeLimitMs ?? 15_000,
+    clients: o.clients ?? 4,
+    keys: o.keys ?? 3,
+    membership: o.membership ?? true,
+    traceLimit: o.traceLimit ?? 60,
+    unsafeLocalReads: o.unsafeLocalReads ?? false,
+  };
 }
 
 const MAX_NODES = 7;
@@ -87,6 +98,7 @@ export async function runScenario(input: ScenarioOptions): Promise<ScenarioResul
     c.network.setFaults({ dropRate: 0, duplicateRate: 0, minDelayMs: 1, maxDelayMs: 3 });
     for (const n of c.memberNodes()) if (!n.up) await c.restart(n.id);
     c.recorder.trace('faults stopped; all members up');
+    await c.ensureJoined(10_000);
     await c.run(1_000);
     const stopping = workload.stop();
     await c.await(stopping, 10_000, 'workload stop');
