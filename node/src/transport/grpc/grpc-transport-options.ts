@@ -3,6 +3,7 @@
  * guide's `[network]` section (max_connections, tcp_nodelay, send_buffer_size, receive_buffer_size).
  */
 import { constants as bufferConstants } from 'node:buffer';
+import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Clock } from '../../platform/clock.js';
 import { StrataError } from '../../platform/errors.js';
 import { silentLogger, type Logger } from '../../platform/logger.js';
@@ -46,8 +47,15 @@ export interface GrpcTransportOptions {
   tcpNoDelay?: boolean;
   /** `[network]` send_buffer_size: accepted, but Node cannot set SO_SNDBUF on TCP (no effect). */
   sendBufferSize?: number;
-  /** `[network]` receive_buffer_size: the HTTP/2 flow-control window of outgoing connections. Default 1 MiB. */
+  /** `[network]` receive_buffer_size: the HTTP/2 receive windows (both directions). Default 1 MiB. */
   receiveBufferSize?: number;
+  /** More services served on the same port (e.g. the data path), registered by start(). */
+  services?: ClusterService[];
+}
+
+export interface ClusterService {
+  definition: ServiceDefinition;
+  implementation: UntypedServiceImplementation;
 }
 
 export type ResolvedGrpcTransportOptions = Required<GrpcTransportOptions>;
@@ -86,6 +94,7 @@ export function resolveGrpcTransportOptions(options: GrpcTransportOptions): Reso
     tcpNoDelay: options.tcpNoDelay ?? true,
     sendBufferSize: positiveInt('sendBufferSize', options.sendBufferSize ?? MiB),
     receiveBufferSize: positiveInt('receiveBufferSize', options.receiveBufferSize ?? MiB),
+    services: options.services ?? [],
   };
   if (resolved.reconnectMaxMs < resolved.reconnectInitialMs) {
     throw new StrataError('InvalidConfig', 'transport option reconnectMaxMs must be >= reconnectInitialMs');

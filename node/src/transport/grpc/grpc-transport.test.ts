@@ -1,3 +1,4 @@
+import { credentials, makeGenericClientConstructor, type ServiceDefinition } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Message } from '../../raft/types.js';
 import { GrpcTransport, type GrpcTransportOptions } from './grpc-transport.js';
@@ -207,6 +208,20 @@ describe('GrpcTransport', () => {
     a3.send([{ ...seqMessage(3, 2, 2) }]);
     await waitFor('second connection refused', () => h3.unreachable.includes(2));
     expect(hb.messages.map((m) => m.from)).toEqual([1]);
+  });
+
+  it('serves additional services on the same port (room for the data path)', async () => {
+    const json = { serialize: (v: unknown) => Buffer.from(JSON.stringify(v)), deserialize: (b: Buffer) => JSON.parse(b.toString()) as unknown };
+    const definition: ServiceDefinition = {
+      ping: { path: '/strata.test.Echo/Ping', requestStream: false, responseStream: false, requestSerialize: json.serialize, requestDeserialize: json.deserialize, responseSerialize: json.serialize, responseDeserialize: json.deserialize },
+    };
+    const implementation = { ping: (call: { request: { n: number } }, callback: (err: null, value: { n: number }) => void) => callback(null, { n: call.request.n + 1 }) };
+    const b = await node(2, new RecordingHandler(), { services: [{ definition, implementation }] });
+    const Echo = makeGenericClientConstructor(definition, 'Echo');
+    const client = new Echo(b.address, credentials.createInsecure());
+    const answer = await new Promise((resolve, reject) => (client as unknown as Record<string, Function>).ping({ n: 41 }, (err: Error | null, value: unknown) => (err ? reject(err) : resolve(value))));
+    client.close();
+    expect(answer).toEqual({ n: 42 });
   });
 
   it('fails start() on a port in use, naming the address', async () => {

@@ -19,7 +19,7 @@ import { createRaftClient, raftServiceDefinition } from './raft-service-definiti
 import { raiseServerReceiveWindow } from './server-window.js';
 import { SnapshotSender } from './snapshot-sender.js';
 
-export { resolveGrpcTransportOptions, type GrpcTransportOptions } from './grpc-transport-options.js';
+export { resolveGrpcTransportOptions, type ClusterService, type GrpcTransportOptions } from './grpc-transport-options.js';
 
 export interface GrpcTransportStats extends SenderStats {
   snapshotsSent: number;
@@ -92,6 +92,7 @@ export class GrpcTransport implements Transport {
         received: this.counters.received,
       }),
     );
+    for (const service of this.options.services) server.addService(service.definition, service.implementation);
     const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
     raiseServerReceiveWindow(server, this.options.receiveBufferSize, this.logger);
     const listener = new ClusterListener({
