@@ -197,6 +197,12 @@ export class Network {
   /** Persist, queue the messages, apply and advance one Ready obtained from sim.node.ready(). */
   handleReady(sim: SimNode, rd: Ready): void {
     if (this.keepReadies) sim.readies.push(rd);
+    // The core hands out only entries persisted by an earlier Ready (here: already in the mirror).
+    for (const e of rd.committedEntries) {
+      if (e.index > sim.log.lastIndex() || sim.log.term(e.index) !== e.term) {
+        throw new Error(`node ${sim.id} is given entry ${e.index} to apply before it is persisted`);
+      }
+    }
     if (rd.snapshot !== undefined) {
       sim.log.applySnapshot(rd.snapshot);
       sim.applied = JSON.parse(text(rd.snapshot.data)) as string[];
@@ -207,10 +213,6 @@ export class Network {
     if (rd.hardState !== undefined) sim.log.setHardState(rd.hardState);
     for (const m of rd.messages) this.queue.push(m);
     for (const e of rd.committedEntries) {
-      // The core may only hand out entries that are persisted (here: in the mirror) by now.
-      if (e.index > sim.log.lastIndex() || sim.log.term(e.index) !== e.term) {
-        throw new Error(`node ${sim.id} applies entry ${e.index} that is not persisted`);
-      }
       if (e.type === 'conf') {
         sim.conf = sim.node.applyConfChange(decodeConfChange(e.data));
       } else if (e.data.byteLength > 0) {

@@ -149,15 +149,24 @@ export class RaftLog {
     return this.unstable.entries.length > 0;
   }
 
-  hasNextEntries(): boolean {
-    return this.committed + 1 > Math.max(this.applied + 1, this.firstIndex());
+  /**
+   * The highest index that may be applied: committed and already persisted locally (entries still in
+   * the unstable part are handed out in the Ready after the one that persists them).
+   */
+  private applicableIndex(): number {
+    return Math.min(this.committed, this.unstable.offset - 1);
   }
 
-  /** Committed entries not yet applied. */
+  hasNextEntries(): boolean {
+    return this.applicableIndex() + 1 > Math.max(this.applied + 1, this.firstIndex());
+  }
+
+  /** Committed, persisted entries not yet applied. */
   nextEntries(): Entry[] {
     const lo = Math.max(this.applied + 1, this.firstIndex());
-    if (this.committed + 1 <= lo) return [];
-    return this.slice(lo, this.committed + 1, Infinity) ?? [];
+    const hi = this.applicableIndex() + 1;
+    if (hi <= lo) return [];
+    return this.slice(lo, hi, Infinity) ?? [];
   }
 
   /** Entries from `index` to the end, at most about `maxBytes`; undefined when `index` is compacted. */

@@ -189,6 +189,38 @@ describe('Figure 8: only entries of the current term are committed by counting',
 });
 
 describe('persist before send', () => {
+  it('a single voter commits at once but hands the entry out only after the Ready that persists it', () => {
+    const net = new Network({ voters: [1] });
+    net.campaign(1);
+    const node = net.node(1);
+    node.propose(bytes('x'));
+    const first = node.ready();
+    expect(first.entries.map((e) => e.index)).toEqual([3]);
+    expect(first.hardState?.commit).toBe(3);
+    expect(first.mustSync).toBe(true);
+    expect(first.committedEntries).toEqual([]);
+    net.handleReady(net.get(1), first);
+    expect(node.hasReady()).toBe(true);
+    const second = node.ready();
+    expect(second.entries).toEqual([]);
+    expect(second.committedEntries.map((e) => e.index)).toEqual([3]);
+    expect(second.mustSync).toBe(false);
+    net.handleReady(net.get(1), second);
+    expect(node.hasReady()).toBe(false);
+    expect(net.get(1).applied).toEqual(['x']);
+  });
+
+  it('offers one Ready at a time', () => {
+    const net = new Network({ voters: [1] });
+    net.campaign(1);
+    net.propose(1, 'x');
+    const rd = net.node(1).ready();
+    expect(net.node(1).hasReady()).toBe(false);
+    expect(() => net.node(1).ready()).toThrow(/advance/);
+    net.handleReady(net.get(1), rd);
+    expect(net.node(1).hasReady()).toBe(true);
+  });
+
   it('hands out committed entries only once persisted, and appResp only with the entries in the same Ready', () => {
     const net = new Network({ voters: [1, 2, 3] });
     net.keepReadies = true;
