@@ -1,7 +1,8 @@
 /** How followers, candidates and pre-candidates handle messages (etcd's stepFollower/stepCandidate). */
 import { StrataError } from '../platform/errors.js';
-import { NONE, type Message, type NodeId } from './types.js';
+import { NONE, type Message, type NodeId, type Snapshot } from './types.js';
 import type { RaftCore } from './raft-core.js';
+import { campaign, hup, poll } from './election.js';
 
 export function notLeader(leader: NodeId): StrataError {
   return new StrataError('NotLeader', leader === NONE ? 'no leader is known' : `node-${leader} is the leader`, {
@@ -36,7 +37,7 @@ export function stepFollower(r: RaftCore, m: Message): void {
       break;
     case 'timeoutNow':
       // The leader hands over: campaign now, past pre-vote and past the others' leases.
-      r.hup('transfer');
+      hup(r, 'transfer');
       break;
     case 'readIndex':
       if (r.lead === NONE) throw notLeader(NONE);
@@ -71,10 +72,10 @@ export function stepCandidate(r: RaftCore, m: Message): void {
     case 'voteResp':
     case 'preVoteResp': {
       if (m.type !== myVoteResp) break;
-      const result = r.poll(m.from, !m.reject);
+      const result = poll(r, m.from, !m.reject);
       if (result === 'won') {
         if (r.state === 'preCandidate') {
-          r.campaign('election');
+          campaign(r, 'election');
         } else {
           r.becomeLeader();
           r.bcastAppend();
@@ -113,9 +114,31 @@ function handleHeartbeat(r: RaftCore, m: Message): void {
 
 function handleSnapshot(r: RaftCore, m: Message): void {
   if (m.snapshot === undefined) return;
-  if (r.restore(m.snapshot)) {
+  if (restore(r, m.snapshot)) {
     r.send({ type: 'appResp', to: m.from, index: r.log.lastIndex() });
   } else {
     r.send({ type: 'appResp', to: m.from, index: r.log.committed });
   }
+}
+
+/** Install a snapshot from the leader; false when it is not needed. */
+function restore(r: RaftCore, snapshot: Snapshot): boolean {
+  const { index, term, conf } = snapshot.metadata;
+  if (index <= r.log.committed) return false;
+  if (r.state !== 'follower') {
+    // Only a follower receives snapshots; anything else is a bug in the sender or a stale message.
+    r.becomeFollower(r.term + 1, NONE);
+    return false;
+  }
+  if (r.log.matchTerm(index, term)) {
+    // We already have the entries: just fast-forward the commit index.
+    r.log.commitTo(index);
+    return false;
+  }
+  r.log.restore(snapshot);
+  r.setConf(conf);
+  const last = r.log.lastIndex();
+  for (const [id, pr] of r.prs) pr.reset(last + 1, id === r.id ? last : 0);
+  r.logger.info({ index, term }, 'restored snapshot');
+  return true;
 }

@@ -19,38 +19,25 @@ import {
   type RaftLogReader,
   type ReadState,
   type Role,
-  type Snapshot,
   type SoftState,
 } from './types.js';
 import { RaftLog } from './raft-log.js';
 import { PeerProgress } from './progress.js';
 import { ReadOnly } from './read-only.js';
-import { committedIndex, voteResult, type VoteResult } from './quorum.js';
-import { CAMPAIGN_TRANSFER, carriesOwnTerm, isTermless, makeMessage, type MessageFields } from './messages.js';
+import { committedIndex } from './quorum.js';
+import { carriesOwnTerm, isTermless, makeMessage, type MessageFields } from './messages.js';
 import { payloadSizeBytes } from './entry-size.js';
 import { decodeConfChange } from './conf-change-codec.js';
+import { validateRaftConfig } from './raft-config.js';
+import { applyToConf, refuseChange } from './membership.js';
 
 export type RaftStateType = 'follower' | 'candidate' | 'preCandidate' | 'leader';
-export type CampaignType = 'preElection' | 'election' | 'transfer';
 
 export interface RaftCoreOptions {
   config: RaftConfig;
   log: RaftLogReader;
   random: Random;
   logger: Logger;
-}
-
-export function validateRaftConfig(config: RaftConfig): void {
-  const bad = (key: string, why: string): never => {
-    throw new StrataError('InvalidConfig', `raft config ${key} ${why}`, { details: { key } });
-  };
-  if (!Number.isInteger(config.id) || config.id <= 0) bad('id', 'must be a positive integer');
-  if (!(config.heartbeatTicks > 0)) bad('heartbeatTicks', 'must be positive');
-  if (!(config.electionTicks > config.heartbeatTicks)) bad('electionTicks', 'must be greater than heartbeatTicks');
-  if (!(config.maxSizePerMsgBytes > 0)) bad('maxSizePerMsgBytes', 'must be positive');
-  if (!(config.maxInflightMsgs > 0)) bad('maxInflightMsgs', 'must be positive');
-  if (!(config.maxUncommittedEntriesBytes >= 0)) bad('maxUncommittedEntriesBytes', 'must be >= 0');
-  if (!(config.applied >= 0)) bad('applied', 'must be >= 0');
 }
 
 export class RaftCore {
@@ -250,65 +237,6 @@ export class RaftCore {
     this.logger.info({ term: this.term }, 'became leader');
   }
 
-  // ---- elections ---------------------------------------------------------------------------------
-
-  hup(type: CampaignType): void {
-    if (this.state === 'leader') return;
-    if (!this.promotable()) {
-      this.logger.debug({ term: this.term }, 'not promotable: no campaign');
-      return;
-    }
-    if (this.hasUnappliedConfChanges()) {
-      this.logger.warn({ term: this.term }, 'unapplied conf changes: no campaign');
-      return;
-    }
-    this.campaign(type);
-  }
-
-  private hasUnappliedConfChanges(): boolean {
-    if (this.log.applied >= this.log.committed) return false;
-    const entries = this.log.slice(this.log.applied + 1, this.log.committed + 1, Infinity) ?? [];
-    return entries.some((e) => e.type === 'conf');
-  }
-
-  campaign(type: CampaignType): void {
-    let term: number;
-    let voteType: 'vote' | 'preVote';
-    if (type === 'preElection') {
-      this.becomePreCandidate();
-      voteType = 'preVote';
-      term = this.term + 1; // the term we would campaign for, without taking it
-    } else {
-      this.becomeCandidate();
-      voteType = 'vote';
-      term = this.term;
-    }
-    if (this.poll(this.id, true) === 'won') {
-      // A single voter wins at once.
-      if (type === 'preElection') this.campaign('election');
-      else this.becomeLeader();
-      return;
-    }
-    const lastIndex = this.log.lastIndex();
-    const lastTerm = this.log.lastTerm();
-    for (const id of this.voters) {
-      if (id === this.id) continue;
-      this.send({
-        type: voteType,
-        to: id,
-        term,
-        index: lastIndex,
-        logTerm: lastTerm,
-        context: type === 'transfer' ? CAMPAIGN_TRANSFER : undefined,
-      });
-    }
-  }
-
-  poll(id: NodeId, granted: boolean): VoteResult {
-    if (!this.votes.has(id)) this.votes.set(id, granted);
-    return voteResult(this.voters, this.votes);
-  }
-
   // ---- log ---------------------------------------------------------------------------------------
 
   /** Leader: append proposals (assigning term and index); false when the uncommitted limit refuses them. */
@@ -485,30 +413,12 @@ export class RaftCore {
 
   /** Apply one single-server change to the configuration (no-op when it does not fit). */
   changeMembership(cc: ConfChange): void {
-    const voters = new Set(this.voters);
-    const learners = new Set(this.learners);
-    switch (cc.type) {
-      case 'addLearner':
-        if (voters.has(cc.nodeId) || learners.has(cc.nodeId)) {
-          this.logger.warn({ node: cc.nodeId }, 'addLearner of an existing member ignored');
-          return;
-        }
-        learners.add(cc.nodeId);
-        break;
-      case 'promote':
-        if (!learners.has(cc.nodeId)) {
-          this.logger.warn({ node: cc.nodeId }, 'promote of a non-learner ignored');
-          return;
-        }
-        learners.delete(cc.nodeId);
-        voters.add(cc.nodeId);
-        break;
-      case 'remove':
-        voters.delete(cc.nodeId);
-        learners.delete(cc.nodeId);
-        break;
+    const next = applyToConf(this.confState(), cc);
+    if (next === undefined) {
+      this.logger.warn({ change: cc.type, node: cc.nodeId }, 'conf change does not fit the configuration: ignored');
+      return;
     }
-    this.setConf({ voters: [...voters], learners: [...learners] });
+    this.setConf(next);
   }
 
   /** Why a conf change cannot be proposed now (undefined when it can). */
@@ -519,23 +429,7 @@ export class RaftCore {
     if (!this.committedEntryInCurrentTerm()) {
       return new StrataError('ProposalDropped', 'the leader has not committed an entry of its term yet', { retryable: true });
     }
-    const isVoter = this.voters.includes(cc.nodeId);
-    const isLearner = this.learners.includes(cc.nodeId);
-    const invalid = (why: string): StrataError =>
-      new StrataError('InvalidArgument', `conf change ${cc.type} node-${cc.nodeId}: ${why}`, { details: { nodeId: cc.nodeId } });
-    switch (cc.type) {
-      case 'addLearner':
-        if (isVoter || isLearner) return invalid('already a member');
-        break;
-      case 'promote':
-        if (!isLearner) return invalid('not a learner');
-        break;
-      case 'remove':
-        if (!isVoter && !isLearner) return invalid('not a member');
-        if (isVoter && this.voters.length === 1) return invalid('cannot remove the last voter');
-        break;
-    }
-    return undefined;
+    return refuseChange(this.confState(), cc);
   }
 
   /** The driver applied a conf entry: the change takes effect now. */
@@ -559,25 +453,5 @@ export class RaftCore {
     return this.confState();
   }
 
-  /** Follower: install a snapshot from the leader; false when it is not needed. */
-  restore(snapshot: Snapshot): boolean {
-    const { index, term, conf } = snapshot.metadata;
-    if (index <= this.log.committed) return false;
-    if (this.state !== 'follower') {
-      // Only a follower receives snapshots; anything else is a bug in the sender or a stale message.
-      this.becomeFollower(this.term + 1, NONE);
-      return false;
-    }
-    if (this.log.matchTerm(index, term)) {
-      // We already have the entries: just fast-forward the commit index.
-      this.log.commitTo(index);
-      return false;
-    }
-    this.log.restore(snapshot);
-    this.setConf(conf);
-    const last = this.log.lastIndex();
-    for (const [id, pr] of this.prs) pr.reset(last + 1, id === this.id ? last : 0);
-    this.logger.info({ index, term }, 'restored snapshot');
-    return true;
-  }
+
 }

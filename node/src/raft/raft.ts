@@ -7,6 +7,7 @@ import { RaftCore, type RaftCoreOptions } from './raft-core.js';
 import { isTransferContext, makeMessage, voteRespType } from './messages.js';
 import { stepLeader } from './leader.js';
 import { stepCandidate, stepFollower } from './follower.js';
+import { hup } from './election.js';
 
 export type RaftOptions = RaftCoreOptions;
 
@@ -77,7 +78,7 @@ export class Raft extends RaftCore {
 
     switch (m.type) {
       case 'hup':
-        this.hup(this.config.preVote ? 'preElection' : 'election');
+        hup(this, this.config.preVote ? 'preElection' : 'election');
         return;
       case 'vote':
       case 'preVote': {
