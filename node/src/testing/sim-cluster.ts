@@ -230,18 +230,40 @@ export class SimCluster {
     this.recorder.trace(`removing node-${id} via leader node-${leader.id}`);
     await leader.replica.removeNode(id);
     const node = this.nodes.get(id);
-    if (!node || node.removed) return;
+    // Runs in the background of a running clock: wait for the stop without driving the clock.
+    if (node) await this.retire(node, false);
+  }
+
+  /**
+   * After healing: a live node that has data but is in neither the voters nor the learners of the
+   * leader's configuration was removed (its removal committed even if nobody heard the answer); stop it.
+   */
+  async settleMembership(limitMs: number): Promise<void> {
+    await this.runUntil(() => this.leaderId() !== NONE, limitMs);
+    const leader = this.nodes.get(this.leaderId());
+    if (!leader?.replica) return;
+    const conf = leader.replica.status().raft.conf;
+    const members = new Set([...conf.voters, ...conf.learners]);
+    for (const n of this.liveNodes()) {
+      if (!members.has(n.id) && n.replica!.initialized) await this.retire(n, true);
+    }
+  }
+
+  /** Stop a removed node for good; `drive` runs the clock meanwhile (only when nobody else does). */
+  private async retire(node: SimNode, drive: boolean): Promise<void> {
+    if (node.removed) return;
     node.removed = true;
     if (node.up) {
       const replica = node.replica as Replica;
       node.up = false;
       node.replica = undefined;
       node.machine = undefined;
-      await replica.stop();
-      this.clock.cancelOwner(`node-${id}#${node.incarnation}`);
-      this.network.crash(id);
+      const stopping = replica.stop();
+      await (drive ? this.await(stopping, 5_000, `node-${node.id} stop`) : stopping);
+      this.clock.cancelOwner(`node-${node.id}#${node.incarnation}`);
+      this.network.crash(node.id);
     }
-    this.recorder.trace(`node-${id} removed and stopped`);
+    this.recorder.trace(`node-${node.id} removed and stopped`);
   }
 
   /** Nodes whose process runs and that are still members. */

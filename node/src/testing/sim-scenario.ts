@@ -103,6 +103,7 @@ export async function runScenario(input: ScenarioOptions): Promise<ScenarioResul
     const stopping = workload.stop();
     await c.await(stopping, 10_000, 'workload stop');
     await c.await(Promise.allSettled(background), 20_000, 'background membership tasks');
+    await c.settleMembership(o.convergeLimitMs);
     const converged = await c.runUntil(() => c.converged(), o.convergeLimitMs);
     if (!converged) c.recorder.trace(`not converged: ${c.describe()}`);
 
