@@ -46,6 +46,8 @@ export interface HttpLoadResult {
   errors: number;
   /** First few distinct error descriptions, to tell a refused connection from a 500. */
   errorSamples: string[];
+  /** Latency of every counted request, in completion order, so several runs can be pooled. */
+  latenciesMs: number[];
 }
 
 export function resolveHttpLoadOptions(options: HttpLoadOptions): Required<HttpLoadOptions> {
@@ -142,5 +144,6 @@ export async function runHttpLoad(options: HttpLoadOptions): Promise<HttpLoadRes
     maxMs: summary.maxMs,
     errors,
     errorSamples: [...errorSamples],
+    latenciesMs,
   };
 }

@@ -13,13 +13,17 @@ export interface RunFigures {
   /** Requests the system acknowledged over the whole run, and how many of them it holds afterwards. */
   acknowledged?: number;
   found?: number;
+  /** Rate of each round, in round order, when the figures pool several rounds. */
+  roundOpsPerSecond?: number[];
 }
 
 /** A system's result at one concurrency, or why there is none. */
 export type SystemRun = { ok: true; figures: RunFigures } | { ok: false; reason: string };
 
 export interface RaftBenchMeasurements {
+  /** Measured seconds of one run; each system ran `rounds` runs per concurrency, interleaved. */
   durationSeconds: number;
+  rounds: number;
   warmupSeconds: number;
   /** Pooled over all probes of the run; `probeP50sMs` shows how much the disk moved during it. */
   fdatasync: { p50Ms: number; p99Ms: number; iterations: number; blockSizeBytes: number; probeP50sMs: number[] };
@@ -60,10 +64,12 @@ export function buildFigureLines(m: RaftBenchMeasurements): FigureLine[] {
     const s = figures(m.strata.get(c));
     const e = figures(m.etcd.get(c));
     const common = {
-      concurrency: c, durationSeconds: m.durationSeconds, etcdVersion: m.etcdVersion,
+      concurrency: c, durationSeconds: m.durationSeconds, rounds: m.rounds, etcdVersion: m.etcdVersion,
       strataError: reasonOf(m.strata.get(c)), etcdError: reasonOf(m.etcd.get(c)),
     };
     const rateRatio = ratio(s?.opsPerSecond, e?.opsPerSecond);
+    // Paired by round (the systems ran back to back), so their spread shows how noisy the machine was.
+    const roundRatios = (s?.roundOpsPerSecond ?? []).map((v, i) => ratio(v, e?.roundOpsPerSecond?.[i]));
     lines.push({
       bench: 'raft', metric: 'commits_per_s', value: round(s?.opsPerSecond ?? NaN, 1), unit: '1/s',
       baseline: 'etcd', baselineValue: round(e?.opsPerSecond ?? NaN, 1), ratio: rateRatio,
@@ -72,6 +78,7 @@ export function buildFigureLines(m: RaftBenchMeasurements): FigureLine[] {
       errors: s?.errors ?? null, baselineErrors: e?.errors ?? null,
       acknowledged: s?.acknowledged ?? null, found: s?.found ?? null,
       baselineAcknowledged: e?.acknowledged ?? null, baselineFound: e?.found ?? null,
+      ratioPerRound: roundRatios.length > 0 && roundRatios.every((r) => r !== null) ? roundRatios.join(',') : null,
       ...(c >= HIGH_CONCURRENCY ? targetFields(rateRatio, `>=${RATE_TARGET}`, (r) => r >= RATE_TARGET) : {}),
       ...common,
     });
@@ -102,7 +109,8 @@ const verdict = (met: unknown): string => (met === true ? 'met' : met === false 
 
 export function renderTable(m: RaftBenchMeasurements, lines: FigureLine[]): string {
   const out: string[] = [];
-  out.push(`Raft metadata commits: 3 nodes on loopback, fsync on, ${m.durationSeconds} s per run after ${m.warmupSeconds} s warm-up`);
+  out.push(`Raft metadata commits: 3 nodes on loopback, fsync on; ${m.rounds} interleaved round(s) of ${m.durationSeconds} s ` +
+    `per system and concurrency, each after ${m.warmupSeconds} s warm-up`);
   out.push(`disk: ${m.fdatasync.blockSizeBytes} B append + fdatasync p50 ${fmt(m.fdatasync.p50Ms, 3)} ms, p99 ${fmt(m.fdatasync.p99Ms, 3)} ms ` +
     `(${m.fdatasync.iterations} samples; p50 per probe: ${m.fdatasync.probeP50sMs.map((v) => fmt(v, 3)).join(', ')} ms)`);
   out.push('');
@@ -127,7 +135,10 @@ export function renderTable(m: RaftBenchMeasurements, lines: FigureLine[]): stri
   const target = (l: FigureLine) => (l.target === undefined ? '' : `  target ${l.target}: ${verdict(l.met)}`);
   for (const l of lines) {
     const who = `${String(l.concurrency).padStart(3)} proposer${l.concurrency === 1 ? ' ' : 's'}`;
-    if (l.metric === 'commits_per_s') out.push(`  ${who}  commits/s strata/etcd   ${x(l.ratio).padStart(7)}${target(l)}`);
+    if (l.metric === 'commits_per_s') {
+      const perRound = typeof l.ratioPerRound === 'string' && l.rounds !== 1 ? `  (per round: ${l.ratioPerRound})` : '';
+      out.push(`  ${who}  commits/s strata/etcd   ${x(l.ratio).padStart(7)}${target(l)}${perRound}`);
+    }
     else if (l.metric === 'commit_p99_ms') out.push(`  ${who}  p99 strata/etcd         ${x(l.ratio).padStart(7)}${target(l)}`);
     else if (l.metric === 'commit_p50_ms') {
       out.push(`  ${who}  p50 / fdatasync p50     ${x(l.ratio).padStart(7)}${target(l)}  (etcd: ${x(l.etcdRatio)})`);
