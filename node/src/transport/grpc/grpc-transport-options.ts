@@ -7,6 +7,7 @@ import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc
 import type { Clock } from '../../platform/clock.js';
 import { StrataError } from '../../platform/errors.js';
 import { silentLogger, type Logger } from '../../platform/logger.js';
+import { noopMetrics, type MetricsSink } from '../../platform/metrics.js';
 import type { Random } from '../../platform/random.js';
 import { CryptoRandom } from '../../platform/real/crypto-random.js';
 import { SystemClock } from '../../platform/real/system-clock.js';
@@ -20,6 +21,8 @@ export interface GrpcTransportOptions {
   /** '' until the node bootstrapped or joined (then setClusterId). */
   clusterId?: string;
   logger?: Logger;
+  /** `strata_transport_*` counters (see transport-metrics.ts). */
+  metrics?: MetricsSink;
   clock?: Clock;
   random?: Random;
   /** Largest gRPC message either way (a batch, a snapshot chunk). Default 64 MiB. */
@@ -78,6 +81,7 @@ export function resolveGrpcTransportOptions(options: GrpcTransportOptions): Reso
     listenAddress: options.listenAddress,
     clusterId: options.clusterId ?? '',
     logger: options.logger ?? silentLogger,
+    metrics: options.metrics ?? noopMetrics,
     clock: options.clock ?? new SystemClock(),
     random: options.random ?? new CryptoRandom(),
     maxMessageBytes,

@@ -13,20 +13,16 @@ import { ClusterListener, formatHostPort } from './cluster-listener.js';
 import type { JoinResponse as PbJoinResponse, RaftServiceClient } from './generated/strata/cluster/v1/raft.js';
 import { fromGrpcError } from './grpc-errors.js';
 import { resolveGrpcTransportOptions, type GrpcTransportOptions, type ResolvedGrpcTransportOptions } from './grpc-transport-options.js';
-import { PeerSender, type SenderStats } from './peer-sender.js';
+import { PeerSender } from './peer-sender.js';
 import { createRaftService } from './raft-service.js';
 import { createRaftClient, raftServiceDefinition } from './raft-service-definition.js';
 import { raiseServerReceiveWindow } from './server-window.js';
 import { SnapshotSender } from './snapshot-sender.js';
+import { TransportMetrics, type GrpcTransportStats } from './transport-metrics.js';
 
 export { resolveGrpcTransportOptions, type ClusterService, type GrpcTransportOptions } from './grpc-transport-options.js';
 
-export interface GrpcTransportStats extends SenderStats {
-  snapshotsSent: number;
-  snapshotsFailed: number;
-  snapshotChunks: number;
-  received: { batches: number; messages: number; snapshots: number };
-}
+export type { GrpcTransportStats } from './transport-metrics.js';
 
 interface Peer {
   address: string;
@@ -44,20 +40,12 @@ export class GrpcTransport implements Transport {
   private server: Server | undefined;
   private listener: ClusterListener | undefined;
   private boundAddress = '';
-  private readonly counters: GrpcTransportStats = {
-    batches: 0,
-    messages: 0,
-    dropped: 0,
-    streamFailures: 0,
-    snapshotsSent: 0,
-    snapshotsFailed: 0,
-    snapshotChunks: 0,
-    received: { batches: 0, messages: 0, snapshots: 0 },
-  };
+  private readonly metrics: TransportMetrics;
 
   constructor(options: GrpcTransportOptions) {
     this.options = resolveGrpcTransportOptions(options);
     this.clusterId = this.options.clusterId;
+    this.metrics = new TransportMetrics(this.options.metrics);
     this.logger = this.options.logger.child({ component: 'transport', node: this.options.nodeId });
     if (options.sendBufferSize !== undefined) {
       this.logger.debug({ sendBufferSize: options.sendBufferSize }, 'send_buffer_size has no effect: Node cannot set SO_SNDBUF on TCP');
@@ -70,7 +58,7 @@ export class GrpcTransport implements Transport {
   }
 
   stats(): GrpcTransportStats {
-    return { ...this.counters, received: { ...this.counters.received } };
+    return this.metrics.stats();
   }
 
   async start(handler: TransportHandler): Promise<void> {
@@ -89,7 +77,7 @@ export class GrpcTransport implements Transport {
         handler: () => this.handler,
         logger: this.logger,
         maxSnapshotBytes: this.options.maxSnapshotBytes,
-        received: this.counters.received,
+        metrics: this.metrics,
       }),
     );
     for (const service of this.options.services) server.addService(service.definition, service.implementation);
@@ -234,7 +222,7 @@ export class GrpcTransport implements Transport {
         maxBatchBytes: this.options.maxBatchBytes,
         maxMessageBytes: this.options.maxMessageBytes,
         onUnreachable: () => this.handler?.onUnreachable(peer.id),
-        stats: this.counters,
+        metrics: this.metrics,
       }),
       snapshots: new SnapshotSender({
         peer: peer.id,
@@ -245,7 +233,7 @@ export class GrpcTransport implements Transport {
         chunkBytes: this.options.snapshotChunkBytes,
         timeoutMs: this.options.snapshotTimeoutMs,
         onStatus: (ok) => this.handler?.onSnapshotStatus(peer.id, ok),
-        stats: this.counters,
+        metrics: this.metrics,
       }),
     };
   }
@@ -259,7 +247,7 @@ export class GrpcTransport implements Transport {
   /** A message to a node we have no address for: Raft learns it is unreachable (asynchronously). */
   private unknownPeer(message: Message): void {
     this.logger.debug({ to: message.to, type: message.type }, 'no address for peer: message dropped');
-    this.counters.dropped++;
+    this.metrics.dropped(message.to, 1);
     queueMicrotask(() => {
       const handler = this.handler;
       if (handler === undefined) return;

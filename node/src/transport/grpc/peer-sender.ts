@@ -12,15 +12,7 @@ import type { Backoff } from './backoff.js';
 import type { RaftServiceClient, SendMessagesRequest } from './generated/strata/cluster/v1/raft.js';
 import { fromGrpcError } from './grpc-errors.js';
 import { estimateEncodedBytes, messageToPb } from './raft-codec.js';
-
-export interface SenderStats {
-  /** Stream writes (batches) and the messages they carried. */
-  batches: number;
-  messages: number;
-  /** Messages dropped before a write: queue overflow, too large, or no address for the peer. */
-  dropped: number;
-  streamFailures: number;
-}
+import type { TransportMetrics } from './transport-metrics.js';
 
 export interface PeerSenderOptions {
   peer: NodeId;
@@ -35,7 +27,7 @@ export interface PeerSenderOptions {
   maxMessageBytes: number;
   /** Called asynchronously, at most once per microtask. */
   onUnreachable: () => void;
-  stats: SenderStats;
+  metrics: TransportMetrics;
 }
 
 export class PeerSender {
@@ -52,11 +44,11 @@ export class PeerSender {
   /** Never blocks: queues, and writes on the next microtask (so one burst of sends is one batch). */
   enqueue(messages: Message[]): void {
     if (this.closed) return;
-    const { maxMessageBytes, maxQueuedMessages, stats } = this.options;
+    const { maxMessageBytes, maxQueuedMessages, metrics, peer } = this.options;
     for (const message of messages) {
       if (estimateEncodedBytes(message) > maxMessageBytes) {
-        stats.dropped++;
-        this.options.logger.error({ peer: this.options.peer, type: message.type, entries: message.entries.length }, 'dropped a Raft message larger than maxMessageBytes');
+        metrics.dropped(peer, 1);
+        this.options.logger.error({ peer, type: message.type, entries: message.entries.length }, 'dropped a Raft message larger than maxMessageBytes');
         this.reportUnreachable();
         continue;
       }
@@ -66,8 +58,8 @@ export class PeerSender {
       // Oldest first: Raft retransmits what matters, and fresh heartbeats/appends supersede old ones.
       const excess = this.queue.length - maxQueuedMessages;
       this.queue.splice(0, excess);
-      stats.dropped += excess;
-      this.options.logger.debug({ peer: this.options.peer, dropped: excess }, 'send queue full: dropped the oldest messages');
+      metrics.dropped(peer, excess);
+      this.options.logger.debug({ peer, dropped: excess }, 'send queue full: dropped the oldest messages');
       this.reportUnreachable();
     }
     this.scheduleFlush();
@@ -105,8 +97,7 @@ export class PeerSender {
     const stream = this.stream as ClientWritableStream<SendMessagesRequest>;
     while (this.queue.length > 0 && !this.awaitingDrain) {
       const batch = this.takeBatch();
-      this.options.stats.batches++;
-      this.options.stats.messages += batch.length;
+      this.options.metrics.batchSent(this.options.peer, batch.length);
       if (!stream.write({ messages: batch.map((m) => messageToPb(m)) })) {
         this.awaitingDrain = true;
         stream.once('drain', () => {
@@ -148,8 +139,8 @@ export class PeerSender {
     if (this.stream !== stream || this.closed) return;
     this.stream = undefined;
     this.awaitingDrain = false;
-    const { peer, logger, backoff, stats } = this.options;
-    stats.streamFailures++;
+    const { peer, logger, backoff, metrics } = this.options;
+    metrics.streamFailed(peer);
     const failures = backoff.failures;
     const delayMs = backoff.nextDelayMs();
     const error = err === null ? undefined : fromGrpcError(err, `stream to node-${peer}`);

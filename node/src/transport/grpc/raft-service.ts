@@ -20,6 +20,7 @@ import { clusterIdsConflict, clusterMismatchError, clusterMismatchStatus, readCa
 import { toGrpcError } from './grpc-errors.js';
 import { messageFromPb } from './raft-codec.js';
 import { SnapshotAssembler } from './snapshot-chunks.js';
+import type { TransportMetrics } from './transport-metrics.js';
 
 export interface RaftServiceContext {
   nodeId: NodeId;
@@ -28,8 +29,7 @@ export interface RaftServiceContext {
   handler(): TransportHandler | undefined;
   logger: Logger;
   maxSnapshotBytes: number;
-  /** Counters for tests and metrics. */
-  received: { batches: number; messages: number; snapshots: number };
+  metrics: TransportMetrics;
 }
 
 export function createRaftService(ctx: RaftServiceContext): RaftServiceServer {
@@ -87,8 +87,7 @@ export function createRaftService(ctx: RaftServiceContext): RaftServiceServer {
           const messages = batch.messages.map(messageFromPb);
           batches++;
           count += messages.length;
-          ctx.received.batches++;
-          ctx.received.messages += messages.length;
+          ctx.metrics.batchReceived(messages.length);
           deliver(messages);
         } catch (err) {
           ctx.logger.warn({ peer: caller.nodeId, err }, 'failed a Raft message stream');
@@ -134,7 +133,7 @@ export function createRaftService(ctx: RaftServiceContext): RaftServiceServer {
         if (done) return;
         try {
           const message = assembler.finish();
-          ctx.received.snapshots++;
+          ctx.metrics.snapshotReceived();
           deliver([message]);
           done = true;
           ctx.logger.info({ peer: caller.nodeId, bytes: assembler.receivedBytes, index: message.snapshot?.metadata.index }, 'received snapshot');

@@ -9,6 +9,7 @@ import type { Message, NodeId } from '../../raft/types.js';
 import type { RaftServiceClient, SendSnapshotRequest, SendSnapshotResponse } from './generated/strata/cluster/v1/raft.js';
 import { fromGrpcError } from './grpc-errors.js';
 import { snapshotChunks } from './snapshot-chunks.js';
+import type { TransportMetrics } from './transport-metrics.js';
 
 export interface SnapshotSenderOptions {
   peer: NodeId;
@@ -20,7 +21,7 @@ export interface SnapshotSenderOptions {
   /** A snapshot not acknowledged within this time counts as failed. */
   timeoutMs: number;
   onStatus: (ok: boolean) => void;
-  stats: { snapshotsSent: number; snapshotsFailed: number; snapshotChunks: number };
+  metrics: TransportMetrics;
 }
 
 export class SnapshotSender {
@@ -47,7 +48,7 @@ export class SnapshotSender {
   private next(): void {
     const message = this.pending.shift();
     if (message === undefined || this.closed) return;
-    const { client, peer, logger, stats } = this.options;
+    const { client, peer, logger, metrics } = this.options;
     const totalBytes = message.snapshot?.data.byteLength ?? 0;
     const startedMs = this.options.clock.nowMs();
     let finished = false;
@@ -59,11 +60,10 @@ export class SnapshotSender {
         if (this.active !== call) return; // closed meanwhile
         this.active = undefined;
         const ok = err === null && response?.receivedBytes === totalBytes;
+        metrics.snapshotDone(peer, ok);
         if (ok) {
-          stats.snapshotsSent++;
           logger.info({ peer, bytes: totalBytes, ms: Math.round(this.options.clock.nowMs() - startedMs) }, `snapshot sent to node-${peer}`);
         } else {
-          stats.snapshotsFailed++;
           const reason = err === null ? `acknowledged ${response?.receivedBytes ?? 0} of ${totalBytes} bytes` : fromGrpcError(err, 'snapshot').message;
           logger.warn({ peer, bytes: totalBytes, err: reason }, `snapshot to node-${peer} failed`);
         }
@@ -82,7 +82,7 @@ export class SnapshotSender {
           call.end();
           return;
         }
-        stats.snapshotChunks++;
+        metrics.snapshotChunkSent();
         if (!call.write(chunk.value)) {
           call.once('drain', pump);
           return;

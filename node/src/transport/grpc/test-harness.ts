@@ -4,6 +4,7 @@
  */
 import { createServer } from 'node:net';
 import type { Logger, LogLevel } from '../../platform/logger.js';
+import type { Labels, MetricsSink } from '../../platform/metrics.js';
 import type { JoinRequest, JoinResponse, TransportHandler } from '../../ports/transport.js';
 import type { Message, NodeId } from '../../raft/types.js';
 
@@ -75,4 +76,18 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   if (typeof address !== 'object' || address === null) throw new Error('no port');
   return address.port;
+}
+
+/** A MetricsSink that sums counter increments per name and label set, e.g. `name{peer=2}`. */
+export function recordingMetrics(): MetricsSink & { values: Map<string, number> } {
+  const values = new Map<string, number>();
+  const key = (name: string, labels?: Labels): string =>
+    labels === undefined ? name : `${name}{${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',')}}`;
+  const add = (name: string) => (amount = 1, labels?: Labels) => void values.set(key(name, labels), (values.get(key(name, labels)) ?? 0) + amount);
+  return {
+    values,
+    counter: (name) => ({ inc: add(name) }),
+    gauge: (name) => ({ set: (value, labels) => void values.set(key(name, labels), value) }),
+    histogram: (name) => ({ observe: add(name) }),
+  };
 }
