@@ -75,15 +75,19 @@ function propose(r: RaftCore, m: Message): void {
       details: { leader: r.id, transferee: r.leadTransferee },
     });
   }
+  let confIndex = 0;
   for (let i = 0; i < m.entries.length; i++) {
     if (m.entries[i].type !== 'conf') continue;
-    const refused = r.checkConfChange(decodeConfChange(m.entries[i].data));
+    // One change at a time, also within a batch.
+    const refused = confIndex !== 0 ? new StrataError('ProposalDropped', 'one conf change at a time', { retryable: true })
+      : r.checkConfChange(decodeConfChange(m.entries[i].data));
     if (refused !== undefined) throw refused;
-    r.pendingConfIndex = r.log.lastIndex() + i + 1;
+    confIndex = r.log.lastIndex() + i + 1;
   }
   if (!r.appendEntry(m.entries)) {
     throw new StrataError('ProposalDropped', 'too many uncommitted bytes', { retryable: true });
   }
+  if (confIndex !== 0) r.pendingConfIndex = confIndex;
   // Sent at the next ready(), so proposals arriving together travel in one append per follower.
   r.pendingBroadcast = true;
 }

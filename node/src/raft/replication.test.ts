@@ -49,6 +49,24 @@ describe('log replication', () => {
     expect(net.get(2).applied).toHaveLength(30);
   });
 
+  it('falls back from replicate to probe when a peer is reported unreachable', () => {
+    const net = new Network({ voters: [1, 2, 3], maxInflightMsgs: 2 });
+    net.campaign(1);
+    expect(net.node(1).status().progress?.[2].state).toBe('replicate');
+    net.isolate(2);
+    for (let i = 0; i < 6; i++) {
+      net.propose(1, `v${i}`);
+      net.stabilize(); // one append per round: the window to 2 fills up with lost messages
+    }
+    expect(net.node(1).status().progress?.[2]).toMatchObject({ state: 'replicate', match: 2 });
+    net.node(1).reportUnreachable(2);
+    expect(net.node(1).status().progress?.[2]).toMatchObject({ state: 'probe', next: 3 });
+    net.heal();
+    net.tick(2);
+    expect(net.get(2).applied).toEqual(['v0', 'v1', 'v2', 'v3', 'v4', 'v5']);
+    expect(net.node(1).status().progress?.[2].state).toBe('replicate');
+  });
+
   it('forwards a proposal from a follower to the leader', () => {
     const net = new Network({ voters: [1, 2, 3] });
     net.campaign(1);
