@@ -30,6 +30,7 @@ export class NodeAdminService implements AdminService {
 
   async clusterStatus(): Promise<ClusterStatus> {
     const status = this.options.replica.status();
+    const online = new Set(this.options.replica.onlineMembers());
     const { raft } = status;
     const voters = new Set(raft.conf.voters);
     const nodes: NodeStatus[] = status.members.map((member) => {
@@ -41,7 +42,7 @@ export class NodeAdminService implements AdminService {
         address: member.address,
         voter: voters.has(member.id),
         role: roleOf(member.id, status.nodeId, raft.softState.leader, raft.softState.role, voters),
-        online: isSelf || (progress ? progress.recentActive : member.id === raft.softState.leader),
+        online: online.has(member.id),
         matchIndex: isSelf ? raft.lastIndex : progress?.match,
       };
     });

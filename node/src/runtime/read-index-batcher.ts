@@ -10,6 +10,7 @@ interface ReadWaiter {
 interface ReadRound {
   context: string;
   waiters: ReadWaiter[];
+  startedMs: number;
   /** Known once the leader confirmed the round. */
   index?: number;
 }
@@ -29,6 +30,8 @@ export class ReadIndexBatcher {
       clock: Clock;
       nodeId: number;
       timeoutMs: number;
+      /** An unconfirmed round older than this is presumed lost (Raft drops reads silently) and retried. */
+      retryAfterMs: number;
       /** Ask Raft for a read index with this context; throws when it cannot (e.g. no leader). */
       requestReadIndex(context: Uint8Array): void;
     },
@@ -50,9 +53,10 @@ export class ReadIndexBatcher {
 
   /** Start a round for the queued readers if none is waiting for confirmation. Call from the driver loop. */
   flush(): void {
+    this.retryLostRounds();
     if (this.queued.length === 0) return;
     if ([...this.inFlight.values()].some((r) => r.index === undefined)) return;
-    const round: ReadRound = { context: `${this.options.nodeId}:${this.nextRound++}`, waiters: this.queued };
+    const round: ReadRound = { context: `${this.options.nodeId}:${this.nextRound++}`, waiters: this.queued, startedMs: this.options.clock.nowMs() };
     this.queued = [];
     try {
       this.options.requestReadIndex(new TextEncoder().encode(round.context));
@@ -80,8 +84,17 @@ export class ReadIndexBatcher {
 
   /** Leadership changed: an unconfirmed round will never be answered; its readers retry in a new round. */
   leaderChanged(): void {
+    this.requeueUnconfirmed(() => true);
+  }
+
+  private retryLostRounds(): void {
+    const now = this.options.clock.nowMs();
+    this.requeueUnconfirmed((round) => now - round.startedMs >= this.options.retryAfterMs);
+  }
+
+  private requeueUnconfirmed(lost: (round: ReadRound) => boolean): void {
     for (const [context, round] of this.inFlight) {
-      if (round.index === undefined) {
+      if (round.index === undefined && lost(round)) {
         this.inFlight.delete(context);
         this.queued.unshift(...round.waiters);
       }

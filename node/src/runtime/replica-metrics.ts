@@ -17,7 +17,7 @@ export class ReplicaMetrics {
     this.term = sink.gauge('strata_raft_term', 'Current Raft term');
     this.isLeader = sink.gauge('strata_raft_is_leader', 'Whether node is Raft leader');
     this.nodesTotal = sink.gauge('strata_cluster_nodes_total', 'Total nodes in cluster');
-    this.nodesOnline = sink.gauge('strata_cluster_nodes_online', 'Online nodes (the leader view: members heard from within an election timeout)');
+    this.nodesOnline = sink.gauge('strata_cluster_nodes_online', 'Online nodes: members this node heard from within an election timeout, itself included (the leader sees every live member)');
     this.proposalSeconds = sink.histogram('strata_raft_proposal_duration_seconds', 'Time from proposing an entry on this node to applying it here', LATENCY_BUCKETS_S);
     this.persistSeconds = sink.histogram('strata_raft_log_persist_duration_seconds', 'Time to persist one Raft Ready (entries, hard state, snapshot) including fsync', LATENCY_BUCKETS_S);
     this.operationSeconds = sink.histogram('strata_metadata_operation_duration_seconds', 'Metadata operation latency by kind (propose, read)', LATENCY_BUCKETS_S, ['operation']);

@@ -47,6 +47,8 @@ export class Replica {
   private wake?: () => void;
   private loopDone?: Promise<void>;
   private ticks = 0;
+  /** When a message from each peer last arrived: this node's view of who is online. */
+  private readonly lastHeardMs = new Map<NodeId, number>();
 
   private constructor(private readonly options: ReplicaOptions) {
     this.clusterIdValue = options.clusterId;
@@ -57,6 +59,7 @@ export class Replica {
       clock: options.clock,
       nodeId: options.nodeId,
       timeoutMs: options.readTimeoutMs,
+      retryAfterMs: options.raft.tickMs * options.raft.electionTicks,
       requestReadIndex: (context) => this.node.readIndex(context),
     });
   }
@@ -364,17 +367,28 @@ export class Replica {
     if (this.stopped) return;
     this.node.tick();
     this.ticks++;
-    if (this.ticks % this.options.raft.heartbeatTicks === 0) this.leaderHousekeeping();
+    this.metrics.nodesOnline.set(this.onlineMembers().length);
+    if (this.ticks % this.options.raft.heartbeatTicks === 0) this.promoteCaughtUpLearners();
     this.kick();
   }
 
-  /** On the leader: promote caught-up learners while there is room for voters, and export liveness. */
-  private leaderHousekeeping(): void {
+  /**
+   * Members this node heard from within an election timeout, itself included. On the leader that is
+   * every live member (they all answer its heartbeats); a follower mostly hears from the leader.
+   */
+  onlineMembers(): NodeId[] {
+    const horizonMs = this.options.clock.nowMs() - this.options.raft.tickMs * this.options.raft.electionTicks;
+    return this.options.stateMachine
+      .members()
+      .map((m) => m.id)
+      .filter((id) => id === this.nodeId || (this.lastHeardMs.get(id) ?? -Infinity) >= horizonMs);
+  }
+
+  /** On the leader: promote caught-up learners while there is room for voters. */
+  private promoteCaughtUpLearners(): void {
     if (this.leader !== this.nodeId) return;
     const status = this.node.status();
     const progress = status.progress ?? {};
-    const online = Object.entries(progress).filter(([id, p]) => Number(id) === this.nodeId || p.recentActive).length;
-    this.metrics.nodesOnline.set(online);
     if (status.conf.voters.length >= this.options.maxVoters) return;
     for (const learner of status.conf.learners) {
       const p = progress[learner];
@@ -394,7 +408,9 @@ export class Replica {
     return {
       onMessages: (messages: Message[]) => {
         if (this.stopped) return;
+        const now = this.options.clock.nowMs();
         for (const message of messages) {
+          this.lastHeardMs.set(message.from, now);
           try {
             this.node.step(message);
           } catch (err) {

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { StrataError } from '../platform/errors.js';
+import { SimClock } from '../testing/sim-clock.js';
+import { ReadIndexBatcher } from './read-index-batcher.js';
+
+function setup(options: { failRequests?: boolean } = {}) {
+  const clock = new SimClock();
+  const requests: string[] = [];
+  const batcher = new ReadIndexBatcher({
+    clock,
+    nodeId: 7,
+    timeoutMs: 1_000,
+    retryAfterMs: 300,
+    requestReadIndex: (context) => {
+      if (options.failRequests) throw new StrataError('NotLeader', 'no leader', { retryable: true });
+      requests.push(new TextDecoder().decode(context));
+    },
+  });
+  return { clock, batcher, requests };
+}
+
+const settled = async (p: Promise<unknown>) => {
+  let state = 'pending';
+  p.then(() => (state = 'resolved'), () => (state = 'rejected'));
+  await new Promise((r) => setImmediate(r));
+  return state;
+};
+
+describe('ReadIndexBatcher', () => {
+  it('serves every concurrent reader with one round, once the confirmed index is applied', async () => {
+    const { batcher, requests } = setup();
+    const reads = [batcher.read(), batcher.read(), batcher.read()];
+    batcher.flush();
+    expect(requests).toEqual(['7:1']);
+    batcher.confirmed(new TextEncoder().encode('7:1'), 42);
+    batcher.applied(41);
+    expect(await settled(reads[0]!)).toBe('pending');
+    batcher.applied(42);
+    await Promise.all(reads);
+  });
+
+  it('starts no second round while one is unconfirmed; later readers join the next round', () => {
+    const { batcher, requests } = setup();
+    void batcher.read();
+    batcher.flush();
+    void batcher.read();
+    batcher.flush();
+    expect(requests).toEqual(['7:1']);
+    batcher.confirmed(new TextEncoder().encode('7:1'), 5);
+    batcher.flush();
+    expect(requests).toEqual(['7:1', '7:2']);
+  });
+
+  it('retries a round that Raft dropped silently, and after a leader change', async () => {
+    const { batcher, requests, clock } = setup();
+    const read = batcher.read();
+    batcher.flush();
+    await clock.runFor(350);
+    batcher.flush();
+    expect(requests).toEqual(['7:1', '7:2']);
+    batcher.leaderChanged();
+    batcher.flush();
+    expect(requests).toEqual(['7:1', '7:2', '7:3']);
+    batcher.confirmed(new TextEncoder().encode('7:3'), 1);
+    batcher.applied(1);
+    await read;
+  });
+
+  it('fails readers at once when Raft refuses the request, and times out readers never confirmed', async () => {
+    const refused = setup({ failRequests: true });
+    const read = refused.batcher.read();
+    refused.batcher.flush();
+    await expect(read).rejects.toMatchObject({ code: 'NotLeader' });
+
+    const { batcher, clock } = setup();
+    const slow = batcher.read();
+    batcher.flush();
+    const outcome = expect(slow).rejects.toMatchObject({ code: 'Timeout' });
+    await clock.runFor(1_001);
+    await outcome;
+  });
+});
