@@ -3,6 +3,7 @@ import {
   checkConvergence,
   checkDurability,
   checkElectionSafety,
+  checkExactlyOnce,
   checkLogMatching,
   checkStateAgreement,
   type ApplyEvent,
@@ -40,6 +41,17 @@ describe('checkLogMatching', () => {
   it('catches different commands, or different terms, at one index', () => {
     expect(checkLogMatching([apply(1, 4, 'a'), apply(2, 4, 'x')])).toHaveLength(1);
     expect(checkLogMatching([apply(1, 4, 'a', 1), apply(2, 4, 'a', 2)])).toHaveLength(1);
+  });
+});
+
+describe('checkExactlyOnce', () => {
+  it('accepts each command at one index, however often it is applied there', () => {
+    expect(checkExactlyOnce([apply(1, 1, 'a'), apply(2, 1, 'a'), apply(1, 2, 'b'), apply(1, 1, 'a')])).toEqual([]);
+  });
+  it('catches a command appended twice, once', () => {
+    const v = checkExactlyOnce([apply(1, 4, 'a'), apply(1, 5, 'b'), apply(1, 6, 'a'), apply(2, 6, 'a')]);
+    expect(v).toHaveLength(1);
+    expect(v[0].message).toMatch(/index 4 and again at index 6/);
   });
 });
 

@@ -5,7 +5,7 @@ import type { NodeId } from '../raft/types.js';
  * violations it finds (empty = fine), so a failing run can print all of them with its seed.
  */
 export interface Violation {
-  checker: 'election-safety' | 'log-matching' | 'durability' | 'convergence' | 'linearizability' | 'state-agreement';
+  checker: 'election-safety' | 'log-matching' | 'exactly-once' | 'durability' | 'convergence' | 'linearizability' | 'state-agreement';
   message: string;
 }
 
@@ -64,6 +64,26 @@ export function checkLogMatching(events: readonly ApplyEvent[]): Violation[] {
           `index ${e.index}: node ${first.node} applied ${first.digest}@t${first.term ?? '?'} but ` +
           `node ${e.node} applied ${e.digest}@t${e.term ?? '?'} (at ${e.atMs} ms)`,
       });
+    }
+  }
+  return out;
+}
+
+/**
+ * Exactly-once: a command is in the committed log at one index only. Workload commands are unique, so a
+ * command at two indexes was appended twice (e.g. a duplicated forwarded proposal): an old write that
+ * reappears later overwrites newer ones.
+ */
+export function checkExactlyOnce(events: readonly ApplyEvent[]): Violation[] {
+  const indexOf = new Map<string, number>();
+  const reported = new Set<string>();
+  const out: Violation[] = [];
+  for (const e of events) {
+    const first = indexOf.get(e.digest);
+    if (first === undefined) indexOf.set(e.digest, e.index);
+    else if (first !== e.index && !reported.has(e.digest)) {
+      reported.add(e.digest);
+      out.push({ checker: 'exactly-once', message: `command ${e.digest} was applied at index ${first} and again at index ${e.index} (node ${e.node})` });
     }
   }
   return out;

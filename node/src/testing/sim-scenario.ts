@@ -5,12 +5,13 @@ import {
   checkConvergence,
   checkDurability,
   checkElectionSafety,
+  checkExactlyOnce,
   checkLogMatching,
   checkStateAgreement,
   type Violation,
 } from './checkers.js';
 import { KvWorkload } from './kv-workload.js';
-import { checkLinearizability } from './linearizability.js';
+import { checkLinearizability, type KvOperation } from './linearizability.js';
 import { SimCluster } from './sim-cluster.js';
 
 export interface ScenarioOptions {
@@ -40,6 +41,8 @@ export interface ScenarioResult {
   violations: Violation[];
   /** The last lines of the run's trace (for a failure report). */
   trace: string[];
+  /** The client history the linearizability checker saw (for digging into a failure). */
+  history: KvOperation[];
   stats: {
     simMs: number;
     ops: number;
@@ -110,6 +113,7 @@ export async function runScenario(input: ScenarioOptions): Promise<ScenarioResul
     const live = c.liveNodes();
     violations.push(...checkElectionSafety(c.recorder.leaders));
     violations.push(...checkLogMatching(c.recorder.applies));
+    violations.push(...checkExactlyOnce(c.recorder.applies));
     const appliedIndex = new Map<NodeId, number>(live.map((n) => [n.id, n.replica!.status().applied]));
     violations.push(...checkDurability(workload.acked, c.recorder.applies, appliedIndex));
     violations.push(
@@ -143,6 +147,7 @@ export async function runScenario(input: ScenarioOptions): Promise<ScenarioResul
     ok: violations.length === 0,
     violations,
     trace: cluster?.recorder.lastTrace() ?? [],
+    history: workload?.history ?? [],
     stats: {
       simMs: cluster?.clock.nowMs() ?? 0,
       ops: ws?.ops ?? 0,
