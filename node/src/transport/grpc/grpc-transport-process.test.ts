@@ -15,7 +15,7 @@ const transports: GrpcTransport[] = [];
 function spawnPeer(listenAddress: string, parentAddress: string, clusterId: string): Promise<{ child: ChildProcess; lines: string[] }> {
   // node --import tsx (not the tsx CLI, which forks a grandchild that kill -9 would not reach).
   const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'peer-process-fixture.ts'), listenAddress, parentAddress, clusterId], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'], // stdin: the child exits when it closes (if this worker dies)
   });
   children.push(child);
   const lines: string[] = [];

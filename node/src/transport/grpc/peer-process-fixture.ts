@@ -24,6 +24,10 @@ await transport.start({
 transport.setPeer({ id: 1, address: parentAddress });
 process.stdout.write(`${JSON.stringify({ ready: transport.address, pid: process.pid })}\n`);
 
+// Never outlive the test: the parent holds our stdin open, and its end means the parent is gone.
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
+
 process.on('SIGTERM', () => {
   void transport.stop().then(() => process.exit(0));
 });

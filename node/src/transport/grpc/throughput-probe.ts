@@ -31,6 +31,8 @@ async function sink(parentAddress: string): Promise<void> {
   transport.setPeer({ id: 1, address: parentAddress });
   process.stdout.write(`${transport.address}\n`);
   process.on('SIGTERM', () => void transport.stop().then(() => process.exit(0)));
+  process.stdin.on('end', () => process.exit(0)); // the parent is gone
+  process.stdin.resume();
 }
 
 async function main(): Promise<void> {
@@ -44,7 +46,7 @@ async function main(): Promise<void> {
   };
   const sender = new GrpcTransport({ nodeId: 1, listenAddress: '127.0.0.1:0', clusterId: 'probe' });
   await sender.start(handler);
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'sink', sender.address], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'sink', sender.address], { stdio: ['pipe', 'pipe', 'inherit'] });
   const sinkAddress = await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
   sender.setPeer({ id: 2, address: sinkAddress });
 
