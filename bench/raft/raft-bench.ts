@@ -110,7 +110,9 @@ async function runOnce(sut: SystemUnderTest, c: number, round: number, flags: Be
  * in A-B then B-A order on alternate rounds, so a change of background load on a shared machine hits
  * both about equally instead of whichever system happened to run second.
  */
-async function measure(systems: SystemUnderTest[], flags: BenchFlags): Promise<Map<string, Map<number, SystemRun>>> {
+async function measure(
+  systems: SystemUnderTest[], flags: BenchFlags, afterRound: (round: number) => void,
+): Promise<Map<string, Map<number, SystemRun>>> {
   const out = new Map<string, Map<number, SystemRun>>();
   const failed = new Map<string, string>();
   const started: SystemUnderTest[] = [];
@@ -141,6 +143,7 @@ async function measure(systems: SystemUnderTest[], flags: BenchFlags): Promise<M
           }
         }
       }
+      afterRound(round);
     }
     for (const sut of systems) {
       const runs = new Map<number, SystemRun>();
@@ -163,8 +166,8 @@ async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   fs.mkdirSync(flags.dataRoot, { recursive: true });
   try {
-    // The disk's speed moves a lot on a shared machine, so it is probed before, between and after the
-    // measurements, and the samples are pooled: the floor then describes the whole run.
+    // The disk's speed moves a lot on a shared machine, so it is probed before the measurements and after
+    // each round, and the samples are pooled: the floor then describes the whole run.
     const probes: FdatasyncProbeResult[] = [];
     const probe = (when: string) => {
       const p = probeFdatasync({ dir: flags.dataRoot, iterations: flags.fsyncIterations });
@@ -209,8 +212,9 @@ async function main(): Promise<void> {
         });
       }
     }
-    const measured = await measure(systems, flags);
-    probe('at the end');
+    // Clusters are idle between rounds, so the disk is probed there (the last round's probe is the end one).
+    const measured = await measure(systems, flags, (round) => probe(`after round ${round}`));
+    if (systems.length === 0) probe('at the end');
 
     const resultOf = (name: string) => measured.get(name) ?? unavailable.get(name) ?? notRun('not selected (--systems)');
     const pooled = summarizeLatencies(probes.flatMap((p) => p.samplesMs));
