@@ -20,6 +20,7 @@ import {
 import { poolRounds, type RoundResult } from './pool-runs.js';
 import { buildFigureLines, renderTable, type RaftBenchMeasurements, type SystemRun } from './raft-report.js';
 import { StrataCluster, strataServerExists } from './strata-cluster.js';
+import { killAllManagedProcesses } from '../support/managed-process.js';
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
@@ -165,6 +166,11 @@ async function measure(
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   fs.mkdirSync(flags.dataRoot, { recursive: true });
+  // On Ctrl-C the finally below never runs: kill the members first, then remove their data.
+  process.on('exit', () => {
+    killAllManagedProcesses();
+    if (!keepDataRoot) fs.rmSync(flags.dataRoot, { recursive: true, force: true });
+  });
   try {
     // The disk's speed moves a lot on a shared machine, so it is probed before the measurements and after
     // each round, and the samples are pooled: the floor then describes the whole run.

@@ -18,12 +18,15 @@ export interface ManagedProcessOptions {
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
+/** Kills every live child at once, synchronously: for exit hooks, where nothing can be awaited. */
+export function killAllManagedProcesses(): void {
+  for (const child of live) child.kill('SIGKILL');
+}
+
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of live) child.kill('SIGKILL');
-  });
+  process.on('exit', killAllManagedProcesses);
   // A signal's default action skips 'exit' handlers; exiting explicitly runs the hook above.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1)));
