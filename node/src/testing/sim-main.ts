@@ -3,7 +3,7 @@
  * until the wall-clock budget is spent; `--seed N` replays one seed. Prints one line per seed and a
  * final `sim: N passed, M failed`; exits non-zero on any failure.
  *
- *   npm run sim -- [--seed N] [--nodes N] [--budget-seconds S] [--fault-ms MS]
+ *   npm run sim -- [--seed N] [--nodes N] [--budget-seconds S] [--fault-ms MS] [--dup-proposals]
  */
 import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -15,10 +15,11 @@ interface Args {
   nodes?: number;
   budgetSeconds: number;
   faultMs?: number;
+  duplicateProposals: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { budgetSeconds: 60 };
+  const args: Args = { budgetSeconds: 60, duplicateProposals: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
@@ -32,8 +33,9 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--nodes') args.nodes = num();
     else if (flag === '--budget-seconds') args.budgetSeconds = num();
     else if (flag === '--fault-ms') args.faultMs = num();
+    else if (flag === '--dup-proposals') args.duplicateProposals = true;
     else if (flag === '--') continue;
-    else throw new Error(`unknown argument ${flag} (use --seed N, --nodes N, --budget-seconds S, --fault-ms MS)`);
+    else throw new Error(`unknown argument ${flag} (use --seed N, --nodes N, --budget-seconds S, --fault-ms MS, --dup-proposals)`);
   }
   if (args.nodes !== undefined && (args.nodes < 3 || args.nodes > 7)) throw new Error('--nodes must be between 3 and 7');
   return args;
@@ -51,7 +53,7 @@ export function parseSeeds(text: string): Array<{ seed: number; nodes?: number }
   return out;
 }
 
-function report(r: ScenarioResult, wallMs: number): void {
+function report(r: ScenarioResult, wallMs: number, extraFlags: string): void {
   console.log(formatResult(r, wallMs));
   if (r.ok) return;
   // At most a few violations per checker: one bug tends to break hundreds of acknowledged writes.
@@ -62,7 +64,7 @@ function report(r: ScenarioResult, wallMs: number): void {
     if (n <= 5) console.log(`  [${v.checker}] ${v.message}`);
   }
   for (const [checker, n] of shown) if (n > 5) console.log(`  [${checker}] ... and ${n - 5} more`);
-  console.log(`  replay: npm run sim -- --seed ${r.seed} --nodes ${r.nodes}`);
+  console.log(`  replay: npm run sim -- --seed ${r.seed} --nodes ${r.nodes}${extraFlags}`);
   console.log('  last events:');
   for (const line of r.trace) console.log(`    ${line}`);
 }
@@ -82,8 +84,8 @@ async function main(): Promise<number> {
   const started = performance.now();
   const runOne = async (seed: number, nodes: number) => {
     const t0 = performance.now();
-    const r = await runScenario({ seed, nodes, faultMs: args.faultMs });
-    report(r, performance.now() - t0);
+    const r = await runScenario({ seed, nodes, faultMs: args.faultMs, duplicateProposals: args.duplicateProposals });
+    report(r, performance.now() - t0, `${args.faultMs !== undefined ? ` --fault-ms ${args.faultMs}` : ''}${args.duplicateProposals ? ' --dup-proposals' : ''}`);
     if (r.ok) passed++;
     else failed++;
   };

@@ -75,6 +75,17 @@ describe('SimNetwork', () => {
     expect(handlers[0].unreachable).toEqual([]);
   });
 
+  it('never duplicates forwarded proposals unless told to', async () => {
+    const count = async (duplicateProposals: boolean) => {
+      const { clock, handlers, transports } = await setup(2, { duplicateRate: 0.5, duplicateProposals });
+      transports[0].send(Array.from({ length: 200 }, (_, i) => msg(1, 2, i, 'prop')));
+      await clock.runFor(100);
+      return handlers[1].got.length;
+    };
+    expect(await count(false)).toBe(200);
+    expect(await count(true)).toBeGreaterThan(250);
+  });
+
   it('partitions symmetrically and one way, reports unreachable, and heals', async () => {
     const { clock, handlers, transports, net } = await setup(3);
     net.partition([1], [2, 3]);

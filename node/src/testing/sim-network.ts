@@ -14,6 +14,12 @@ export interface SimNetworkFaults {
   dropRate: number;
   /** Probability that a delivered message is delivered a second time, a little later. */
   duplicateRate: number;
+  /**
+   * Whether forwarded proposals ('prop') are duplicated too. Off by default: the real transport (one
+   * gRPC stream per peer) never delivers a message twice, and Raft proposals are not idempotent (a
+   * duplicate is appended and applied twice). Every other message type is safe to duplicate.
+   */
+  duplicateProposals: boolean;
 }
 
 export interface SimNetworkOptions {
@@ -30,6 +36,7 @@ export function resolveSimNetworkFaults(faults: Partial<SimNetworkFaults> = {}):
     maxDelayMs: faults.maxDelayMs ?? 3,
     dropRate: faults.dropRate ?? 0,
     duplicateRate: faults.duplicateRate ?? 0,
+    duplicateProposals: faults.duplicateProposals ?? false,
   };
 }
 
@@ -172,7 +179,8 @@ export class SimNetwork {
       }
     };
     this.clock.setTimeout(() => arrive(false), this.delay());
-    if (!isSnap && this.random.next() < this.faults.duplicateRate) {
+    const mayDuplicate = !isSnap && (m.type !== 'prop' || this.faults.duplicateProposals);
+    if (mayDuplicate && this.random.next() < this.faults.duplicateRate) {
       this.stats.duplicated++;
       this.clock.setTimeout(() => arrive(true), this.delay() + this.delay());
     }

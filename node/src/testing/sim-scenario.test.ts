@@ -25,6 +25,11 @@ describe('deterministic simulation', () => {
     expect(r.violations.every((v) => v.checker === 'linearizability')).toBe(true);
   });
 
+  it('catches double-applied proposals when the network duplicates forwarded proposals', async () => {
+    const r = await runScenario({ seed: 1, nodes: 4, faultMs: 2_500, duplicateProposals: true });
+    expect(r.violations.some((v) => v.checker === 'exactly-once')).toBe(true);
+  });
+
   it('replays a seed exactly', async () => {
     const a = await runScenario({ seed: 13, nodes: 3, faultMs: 1_000 });
     const b = await runScenario({ seed: 13, nodes: 3, faultMs: 1_000 });

@@ -27,6 +27,8 @@ export interface ScenarioOptions {
   membership?: boolean;
   /** Trace lines kept for the failure report. */
   traceLimit?: number;
+  /** Duplicate forwarded proposals too (see SimNetworkFaults.duplicateProposals). */
+  duplicateProposals?: boolean;
   /**
    * Self-test only: gets read the local state machine without a ReadIndex round, which is not
    * linearizable; a run with this on must be caught by the linearizability checker.
@@ -67,6 +69,7 @@ export function resolveScenarioOptions(o: ScenarioOptions): Required<ScenarioOpt
     membership: o.membership ?? true,
     traceLimit: o.traceLimit ?? 60,
     unsafeLocalReads: o.unsafeLocalReads ?? false,
+    duplicateProposals: o.duplicateProposals ?? false,
   };
 }
 
@@ -182,6 +185,7 @@ function injectFault(c: SimCluster, random: Random, o: Required<ScenarioOptions>
       duplicateRate: random.next() * 0.1,
       minDelayMs: 1,
       maxDelayMs: random.between(2, 40),
+      duplicateProposals: o.duplicateProposals,
     });
     c.recorder.trace(`net faults ${JSON.stringify(c.network.getFaults())}`);
     return 1;
