@@ -113,6 +113,7 @@ async function startServer(config: StrataConfig, logger: Logger): Promise<Runnin
     listenAddress: selfAddress,
     clusterId: identity?.clusterId ?? '',
     logger: logger.child({ component: 'transport' }),
+    metrics,
     maxConnections: config.network.maxConnections,
     tcpNoDelay: config.network.tcpNodelay,
     // 0 in the config means "the kernel's default", which the transport expresses as no option at all.
@@ -120,7 +121,9 @@ async function startServer(config: StrataConfig, logger: Logger): Promise<Runnin
     receiveBufferSize: config.network.receiveBufferSizeBytes || undefined,
   });
   const meta = new MetaStateMachine();
+  // One Raft tick per heartbeat; election timeouts become whole ticks (validated: min > heartbeat).
   const heartbeatMs = config.metadata.heartbeatIntervalMs;
+  const electionTicks = Math.max(2, Math.round(config.metadata.electionTimeoutMinMs / heartbeatMs));
   let replica: Replica | undefined;
   replica = await Replica.open({
     nodeId: node.nodeId,
@@ -135,7 +138,8 @@ async function startServer(config: StrataConfig, logger: Logger): Promise<Runnin
     stateMachine: meta,
     raft: {
       tickMs: heartbeatMs,
-      electionTicks: Math.max(2, Math.round(config.metadata.electionTimeoutMinMs / heartbeatMs)),
+      electionTicks,
+      electionTicksMax: Math.max(electionTicks + 1, Math.round(config.metadata.electionTimeoutMaxMs / heartbeatMs)),
       heartbeatTicks: 1,
     },
     snapshotEveryEntries: config.metadata.snapshotIntervalEntries,

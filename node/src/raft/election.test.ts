@@ -38,9 +38,9 @@ describe('leader election', () => {
     });
   }
 
-  it('randomizes election timeouts within [electionTicks, 2*electionTicks)', () => {
+  function campaignGaps(options: { electionTicks: number; electionTicksMax?: number }): number[] {
     // Without peers answering, a lone voter of a 3-node cluster campaigns once per randomized timeout.
-    const net = new Network({ voters: [1, 2, 3], electionTicks: 10 });
+    const net = new Network({ voters: [1, 2, 3], ...options });
     net.isolate(1);
     net.crash(2);
     net.crash(3);
@@ -56,12 +56,27 @@ describe('leader election', () => {
         since = 0;
       }
     }
+    return gaps.slice(1);
+  }
+
+  it('randomizes election timeouts within [electionTicks, 2*electionTicks) by default', () => {
+    const gaps = campaignGaps({ electionTicks: 10 });
     expect(gaps.length).toBeGreaterThan(15);
-    for (const g of gaps.slice(1)) {
+    for (const g of gaps) {
       expect(g).toBeGreaterThanOrEqual(10);
       expect(g).toBeLessThan(20);
     }
     expect(new Set(gaps).size).toBeGreaterThan(3);
+  });
+
+  it('honours electionTicksMax (the seed guide\'s election_timeout_max)', () => {
+    const gaps = campaignGaps({ electionTicks: 4, electionTicksMax: 12 });
+    expect(gaps.length).toBeGreaterThan(20);
+    for (const g of gaps) {
+      expect(g).toBeGreaterThanOrEqual(4);
+      expect(g).toBeLessThan(12);
+    }
+    expect(Math.max(...gaps)).toBeGreaterThanOrEqual(9);
   });
 
   it('persists the vote in the same Ready as the vote response, with mustSync', () => {

@@ -16,6 +16,7 @@ export interface HarnessOptions {
   preVote?: boolean;
   checkQuorum?: boolean;
   electionTicks?: number;
+  electionTicksMax?: number;
   heartbeatTicks?: number;
   maxSizePerMsgBytes?: number;
   maxInflightMsgs?: number;
@@ -55,7 +56,7 @@ export class Network {
   private readonly cut = new Set<string>();
   private readonly dropFilters: MessageFilter[] = [];
   private readonly rewriters: ((m: Message) => Message)[] = [];
-  private readonly options: Required<HarnessOptions>;
+  private readonly options: Required<Omit<HarnessOptions, 'electionTicksMax'>> & Pick<HarnessOptions, 'electionTicksMax'>;
   private seed: number;
 
   constructor(options: HarnessOptions) {
@@ -86,6 +87,7 @@ export class Network {
     return {
       id,
       electionTicks: o.electionTicks,
+      electionTicksMax: o.electionTicksMax,
       heartbeatTicks: o.heartbeatTicks,
       maxSizePerMsgBytes: o.maxSizePerMsgBytes,
       maxInflightMsgs: o.maxInflightMsgs,

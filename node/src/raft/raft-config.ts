@@ -9,6 +9,9 @@ export function validateRaftConfig(config: RaftConfig): void {
   if (!Number.isInteger(config.id) || config.id <= 0) bad('id', 'must be a positive integer');
   if (!(config.heartbeatTicks > 0)) bad('heartbeatTicks', 'must be positive');
   if (!(config.electionTicks > config.heartbeatTicks)) bad('electionTicks', 'must be greater than heartbeatTicks');
+  if (config.electionTicksMax !== undefined && !(config.electionTicksMax > config.electionTicks)) {
+    bad('electionTicksMax', 'must be greater than electionTicks');
+  }
   if (!(config.maxSizePerMsgBytes > 0)) bad('maxSizePerMsgBytes', 'must be positive');
   if (!(config.maxInflightMsgs > 0)) bad('maxInflightMsgs', 'must be positive');
   if (!(config.maxUncommittedEntriesBytes >= 0)) bad('maxUncommittedEntriesBytes', 'must be >= 0');

@@ -170,7 +170,8 @@ export class RaftCore {
 
   resetRandomizedElectionTimeout(): void {
     const e = this.config.electionTicks;
-    this.randomizedElectionTimeout = e + this.random.int(e);
+    const max = this.config.electionTicksMax ?? 2 * e;
+    this.randomizedElectionTimeout = e + this.random.int(max - e);
   }
 
   pastElectionTimeout(): boolean {

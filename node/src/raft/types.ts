@@ -139,8 +139,10 @@ export interface RaftLogReader {
 
 export interface RaftConfig {
   id: NodeId;
-  /** Ticks without hearing from a leader before a follower campaigns: randomized in [electionTicks, 2*electionTicks). */
+  /** Ticks without hearing from a leader before a follower campaigns: randomized in [electionTicks, electionTicksMax). */
   electionTicks: number;
+  /** Upper bound (exclusive) of the randomized election timeout; 2 * electionTicks when absent. */
+  electionTicksMax?: number;
   heartbeatTicks: number;
   /** Flow control: bytes per append message and append messages in flight per follower. */
   maxSizePerMsgBytes: number;

@@ -14,6 +14,8 @@ export interface ReplicaRaftOptions {
   tickMs: number;
   /** Election timeout in ticks (randomized up to twice this by Raft); `election_timeout_min / heartbeat_interval`. */
   electionTicks: number;
+  /** Upper bound (exclusive) of the randomized election timeout in ticks; `election_timeout_max / heartbeat_interval`. */
+  electionTicksMax: number;
   heartbeatTicks: number;
   preVote: boolean;
   checkQuorum: boolean;
@@ -54,9 +56,11 @@ export type ReplicaOptionsInput = Pick<ReplicaOptions, 'nodeId' | 'selfAddress' 
   Partial<Omit<ReplicaOptions, 'raft'>> & { raft?: Partial<ReplicaRaftOptions> };
 
 export function resolveReplicaOptions(input: ReplicaOptionsInput & { clock: Clock; random: Random }): ReplicaOptions {
+  const electionTicks = input.raft?.electionTicks ?? 6;
   const raft: ReplicaRaftOptions = {
     tickMs: 75,
-    electionTicks: 6,
+    electionTicks,
+    electionTicksMax: 2 * electionTicks,
     heartbeatTicks: 1,
     preVote: true,
     checkQuorum: true,

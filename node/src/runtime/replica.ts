@@ -242,6 +242,7 @@ export class Replica {
       config: {
         id: nodeId,
         electionTicks: raft.electionTicks,
+        electionTicksMax: raft.electionTicksMax,
         heartbeatTicks: raft.heartbeatTicks,
         maxSizePerMsgBytes: raft.maxSizePerMsgBytes,
         maxInflightMsgs: raft.maxInflightMsgs,
