@@ -164,7 +164,7 @@ export async function runScenario(input: ScenarioOptions): Promise<ScenarioResul
   };
 }
 
-/** Apply one random fault; returns 1 if it did something. Keeps a quorum of members able to run. */
+/** Apply one random fault; returns 1 if it did something. */
 function injectFault(c: SimCluster, random: Random, o: Required<ScenarioOptions>, background: Promise<unknown>[]): number {
   const members = c.memberNodes();
   const live = c.liveNodes();
@@ -219,9 +219,11 @@ function injectFault(c: SimCluster, random: Random, o: Required<ScenarioOptions>
     return 1;
   }
   if (roll < 72) {
-    // Crash while a majority of members stays up; sometimes a power loss with torn writes.
+    // Crash, usually while a majority stays up, sometimes losing the quorum (then nothing commits until
+    // restarts); a power loss drops unsynced writes and may leave a torn tail.
     const quorum = Math.floor(members.length / 2) + 1;
-    if (live.length - 1 < quorum) return 0;
+    if (live.length === 0) return 0;
+    if (live.length - 1 < quorum && random.int(4) !== 0) return 0;
     const victim = random.int(3) === 0 && c.leaderId() !== 0 ? c.leaderId() : pick(live).id;
     const powerLoss = random.next() < 0.6;
     c.crash(victim, { loseUnsynced: powerLoss, tornTail: powerLoss && random.next() < 0.5 });
