@@ -35,6 +35,23 @@ describe('a 3-node cluster of real strata-server processes', () => {
     cluster.cleanup();
   });
 
+  it('serves health probes and the guide\'s metrics on the admin port of every node', async () => {
+    const leaders: number[] = [];
+    for (const id of [1, 2, 3]) {
+      expect((await fetch(`${cluster.adminUrl(id)}/health/live`)).status).toBe(200);
+      expect((await fetch(`${cluster.adminUrl(id)}/health/ready`)).status).toBe(200);
+      const text = await (await fetch(`${cluster.adminUrl(id)}/metrics`)).text();
+      for (const name of ['strata_raft_term', 'strata_raft_is_leader', 'strata_cluster_nodes_total', 'strata_cluster_nodes_online']) {
+        expect(text, `node-${id} exports ${name}`).toMatch(new RegExp(`^${name} \\d+`, 'm'));
+      }
+      expect(text).toMatch(/^strata_raft_proposal_duration_seconds_bucket/m);
+      expect(text).toMatch(/^strata_cluster_nodes_total 3$/m);
+      if (/^strata_raft_is_leader 1$/m.test(text)) leaders.push(id);
+    }
+    expect(leaders).toHaveLength(1);
+    expect(leaders[0]).toBe((await cluster.status(1)).leaderId);
+  });
+
   it('elects a new leader after SIGKILL of the leader, loses no acknowledged write, and the old leader catches up by snapshot', async () => {
     const writer = new BucketWriter('kill', () => cluster.liveEndpoints());
     writer.start();

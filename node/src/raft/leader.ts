@@ -119,6 +119,20 @@ function respondToRead(r: RaftCore, req: Message, index: number): void {
   }
 }
 
+/**
+ * The driver persisted the leader's log up to `index`: only now does its own copy count for the commit
+ * quorum (etcd's self-acknowledgement after a storage append), which is what lets the driver replicate
+ * entries before its own fsync has finished without ever committing on an unpersisted leader copy.
+ */
+export function ownAppendPersisted(r: RaftCore, index: number): void {
+  const pr = r.prs.get(r.id);
+  if (pr === undefined || !pr.maybeUpdate(index)) return;
+  if (r.maybeCommit()) {
+    releasePendingReads(r);
+    r.pendingCommitBroadcast = true;
+  }
+}
+
 function releasePendingReads(r: RaftCore): void {
   if (r.pendingReadIndexMessages.length === 0 || !r.committedEntryInCurrentTerm()) return;
   const pending = r.pendingReadIndexMessages;

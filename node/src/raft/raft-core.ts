@@ -249,9 +249,9 @@ export class RaftCore {
       entries[i] = { term: this.term, index: li + 1 + i, type: p.type, data: p.data };
     }
     if (!this.increaseUncommittedSize(entries)) return false;
-    const last = this.log.append(entries);
-    this.prs.get(this.id)?.maybeUpdate(last);
-    this.maybeCommit();
+    // The leader's own copy counts for the commit quorum only once persisted (see ownAppendPersisted),
+    // so the driver may send these entries to followers while it is still writing them.
+    this.log.append(entries);
     return true;
   }
 

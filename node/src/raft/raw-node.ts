@@ -27,6 +27,7 @@ import { Raft } from './raft.js';
 import { makeMessage } from './messages.js';
 import { encodeConfChange } from './conf-change-codec.js';
 import { notLeader } from './follower.js';
+import { ownAppendPersisted } from './leader.js';
 
 export interface RawNodeOptions {
   config: RaftConfig;
@@ -157,7 +158,10 @@ export class RawNode {
     const r = this.raft;
     if (ready.hardState !== undefined) this.prevHardState = ready.hardState;
     const n = ready.entries.length;
-    if (n > 0) r.log.stableTo(ready.entries[n - 1].index, ready.entries[n - 1].term);
+    if (n > 0) {
+      r.log.stableTo(ready.entries[n - 1].index, ready.entries[n - 1].term);
+      if (r.state === 'leader') ownAppendPersisted(r, ready.entries[n - 1].index);
+    }
     let applied = 0;
     if (ready.snapshot !== undefined) {
       r.log.stableSnapTo(ready.snapshot.metadata.index);

@@ -207,20 +207,21 @@ describe('Figure 8: only entries of the current term are committed by counting',
 });
 
 describe('persist before send', () => {
-  it('a single voter commits at once but hands the entry out only after the Ready that persists it', () => {
+  it('a single voter commits an entry only once the Ready that persists it is advanced', () => {
     const net = new Network({ voters: [1] });
     net.campaign(1);
     const node = net.node(1);
     node.propose(bytes('x'));
     const first = node.ready();
     expect(first.entries.map((e) => e.index)).toEqual([3]);
-    expect(first.hardState?.commit).toBe(3);
+    expect(first.hardState?.commit ?? 2).toBe(2);
     expect(first.mustSync).toBe(true);
     expect(first.committedEntries).toEqual([]);
     net.handleReady(net.get(1), first);
     expect(node.hasReady()).toBe(true);
     const second = node.ready();
     expect(second.entries).toEqual([]);
+    expect(second.hardState?.commit).toBe(3);
     expect(second.committedEntries.map((e) => e.index)).toEqual([3]);
     expect(second.mustSync).toBe(false);
     net.handleReady(net.get(1), second);
@@ -251,5 +252,28 @@ describe('persist before send', () => {
       expect(rd?.messages.some((m) => m.type === 'appResp' && m.index === 3)).toBe(true);
     }
     expect(bytes('a')).toEqual(net.get(2).log.entries(3, 4, 1000)[0].data);
+  });
+});
+
+describe('leader replication while its own append is in flight', () => {
+  it('does not commit on a follower ack alone while the leader copy is unpersisted (3 voters)', () => {
+    const net = new Network({ voters: [1, 2, 3] });
+    net.campaign(1);
+    net.crash(3);
+    const leader = net.node(1);
+    leader.propose(bytes('x'));
+    const rd = leader.ready();
+    const index = rd.entries[0]!.index;
+    // Follower 2 receives the append before the leader has persisted it, persists it, and acks.
+    for (const m of rd.messages.filter((m) => m.to === 2 && m.type === 'app')) net.get(2).node.step(m);
+    const followerReady = net.get(2).node.ready();
+    const ack = followerReady.messages.find((m) => m.type === 'appResp' && m.to === 1);
+    expect(ack?.index).toBe(index);
+    leader.step(ack!);
+    expect(leader.status().hardState.commit).toBeLessThan(index);
+    // Once the leader's own append is persisted (advance), leader + follower 2 form the quorum.
+    net.get(1).log.append(rd.entries);
+    leader.advance(rd);
+    expect(leader.status().hardState.commit).toBe(index);
   });
 });

@@ -278,6 +278,19 @@ export class Replica {
     if (ready.softState) this.onSoftState(ready.softState.leader, ready.softState.role === 'leader');
     if (ready.hardState) this.metrics.term.set(ready.hardState.term);
 
+    // A leader may replicate its new entries while it persists them (Raft thesis, 10.2.1): the core
+    // counts the leader's own copy only after advance(), so nothing commits on an unpersisted leader
+    // copy, and the leader's fsync overlaps its followers' instead of preceding them. Every other
+    // message (votes, acknowledgements) still waits for the fsync.
+    let messages = ready.messages;
+    if (this.leader === this.nodeId && messages.length > 0) {
+      const early = messages.filter(isLeaderReplication);
+      if (early.length > 0) {
+        this.options.transport.send(early);
+        messages = messages.filter((m) => !isLeaderReplication(m));
+      }
+    }
+
     if (ready.snapshot || ready.entries.length > 0 || ready.hardState) {
       const startedMs = this.options.clock.nowMs();
       await this.options.logStore.save({ hardState: ready.hardState, entries: ready.entries, snapshot: ready.snapshot }, ready.mustSync);
@@ -287,7 +300,7 @@ export class Replica {
     if (ready.hardState) this.log.setHardState(ready.hardState);
     if (ready.entries.length > 0) this.log.append(ready.entries);
 
-    if (ready.messages.length > 0) this.options.transport.send(ready.messages);
+    if (messages.length > 0) this.options.transport.send(messages);
 
     for (const entry of ready.committedEntries) this.applyEntry(entry);
     for (const readState of ready.readStates) this.reads.confirmed(readState.requestCtx, readState.index);
@@ -337,7 +350,6 @@ export class Replica {
     } else if (address && change.nodeId !== this.nodeId) {
       this.options.transport.setPeer({ id: change.nodeId, address });
     }
-    this.metrics.nodesTotal.set(conf.voters.length + conf.learners.length);
     this.confWaiters.applied(change);
     this.options.logger.info({ change: { type: change.type, nodeId: change.nodeId, address }, conf }, 'membership changed');
   }
@@ -368,6 +380,7 @@ export class Replica {
     if (this.stopped) return;
     this.node.tick();
     this.ticks++;
+    this.metrics.nodesTotal.set(this.options.stateMachine.members().length);
     this.metrics.nodesOnline.set(this.onlineMembers().length);
     if (this.ticks % this.options.raft.heartbeatTicks === 0) this.promoteCaughtUpLearners();
     this.kick();
@@ -508,6 +521,10 @@ export class Replica {
       details: { leaderId: this.leader, leaderAddress },
     });
   }
+}
+
+function isLeaderReplication(message: Message): boolean {
+  return message.type === 'app' || message.type === 'heartbeat';
 }
 
 function pickTransferTarget(status: RaftStatus): NodeId | undefined {
