@@ -81,10 +81,16 @@ async function main(): Promise<number> {
   }
   let passed = 0;
   let failed = 0;
+  // A promise the runtime forgot to handle fails the seed that produced it instead of killing the process.
+  const unhandled: string[] = [];
+  process.on('unhandledRejection', (reason) => unhandled.push(reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)));
   const started = performance.now();
   const runOne = async (seed: number, nodes: number) => {
     const t0 = performance.now();
+    unhandled.length = 0;
     const r = await runScenario({ seed, nodes, faultMs: args.faultMs, duplicateProposals: args.duplicateProposals });
+    for (const u of unhandled) r.violations.push({ checker: 'state-agreement', message: `unhandled rejection: ${u}` });
+    r.ok = r.violations.length === 0;
     report(r, performance.now() - t0, `${args.faultMs !== undefined ? ` --fault-ms ${args.faultMs}` : ''}${args.duplicateProposals ? ' --dup-proposals' : ''}`);
     if (r.ok) passed++;
     else failed++;
