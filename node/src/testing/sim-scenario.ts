@@ -104,12 +104,12 @@ export async function runScenario(input: ScenarioOptions): Promise<ScenarioResul
     c.network.setFaults({ dropRate: 0, duplicateRate: 0, minDelayMs: 1, maxDelayMs: 3 });
     for (const n of c.memberNodes()) if (!n.up) await c.restart(n.id);
     c.recorder.trace('faults stopped; all members up');
-    await c.ensureJoined(10_000);
     await c.run(1_000);
     const stopping = workload.stop();
     await c.await(stopping, 10_000, 'workload stop');
     await c.await(Promise.allSettled(background), 20_000, 'background membership tasks');
     await c.settleMembership(o.convergeLimitMs);
+    await c.ensureJoined(10_000);
     const converged = await c.runUntil(() => c.converged(), o.convergeLimitMs);
     if (!converged) c.recorder.trace(`not converged: ${c.describe()}`);
 
