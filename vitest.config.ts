@@ -7,7 +7,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['node/src/**/*.test.ts', 'operator/src/**/*.test.ts'],
+          // bench/ tests check the benchmark tooling (load generator, summaries), never the figures.
+          include: ['node/src/**/*.test.ts', 'operator/src/**/*.test.ts', 'bench/**/*.test.ts'],
           testTimeout: 30_000,
         },
       },

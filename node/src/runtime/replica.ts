@@ -291,9 +291,17 @@ export class Replica {
       }
     }
 
+    // Committed entries were persisted by an earlier Ready (the core's rule), so unless a snapshot
+    // must be installed first they are applied while this Ready's own writes are on their way to disk.
+    const applyFirst = ready.snapshot === undefined;
+    let persisting: Promise<void> | undefined;
+    const startedMs = this.options.clock.nowMs();
     if (ready.snapshot || ready.entries.length > 0 || ready.hardState) {
-      const startedMs = this.options.clock.nowMs();
-      await this.options.logStore.save({ hardState: ready.hardState, entries: ready.entries, snapshot: ready.snapshot }, ready.mustSync);
+      persisting = this.options.logStore.save({ hardState: ready.hardState, entries: ready.entries, snapshot: ready.snapshot }, ready.mustSync);
+    }
+    if (applyFirst) this.applyCommitted(ready);
+    if (persisting) {
+      await persisting;
       this.metrics.persistSeconds.observe((this.options.clock.nowMs() - startedMs) / 1000);
     }
     if (ready.snapshot) this.installSnapshot(ready.snapshot);
@@ -302,11 +310,15 @@ export class Replica {
 
     if (messages.length > 0) this.options.transport.send(messages);
 
+    if (!applyFirst) this.applyCommitted(ready);
+    this.node.advance(ready);
+    await this.maybeSnapshot();
+  }
+
+  private applyCommitted(ready: Ready): void {
     for (const entry of ready.committedEntries) this.applyEntry(entry);
     for (const readState of ready.readStates) this.reads.confirmed(readState.requestCtx, readState.index);
-    this.node.advance(ready);
     this.reads.applied(this.applied);
-    await this.maybeSnapshot();
   }
 
   private installSnapshot(snapshot: Snapshot): void {
