@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Random } from '../platform/random.js';
+import { SeededRandom, type Random } from '../platform/random.js';
 import type { NodeId } from '../raft/types.js';
 import {
   checkConvergence,
@@ -87,7 +87,11 @@ export async function runScenario(input: ScenarioOptions): Promise<ScenarioResul
   let workload: KvWorkload | undefined;
   let faults = 0;
   try {
-    cluster = await SimCluster.start({ seed: o.seed, nodes: o.nodes, traceLimit: o.traceLimit });
+    // The Raft settings vary with the seed too (from their own stream, so the cluster's is unchanged).
+    const knobs = new SeededRandom(o.seed ^ 0x5eed);
+    const raft = { preVote: knobs.int(4) !== 0, checkQuorum: knobs.int(4) !== 0, electionTicks: knobs.between(5, 15), heartbeatTicks: knobs.between(1, 2) };
+    cluster = await SimCluster.start({ seed: o.seed, nodes: o.nodes, traceLimit: o.traceLimit, raft });
+    cluster.recorder.trace(`raft settings ${JSON.stringify(raft)}`);
     const c = cluster;
     const random = c.child();
     workload = new KvWorkload({ cluster: c, random: c.child(), clients: o.clients, keys: o.keys, unsafeLocalReads: o.unsafeLocalReads });
