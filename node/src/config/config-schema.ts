@@ -2,8 +2,8 @@ import type { StrataConfig } from './strata-config.js';
 import { CONFIG_LOG_LEVELS } from './strata-config.js';
 import * as d from './decoders.js';
 
-/** The sections of the file: the seed guide's six, plus [node]. Top-level keys use section ''. */
-export const SECTIONS = ['node', 'data', 'metadata', 'storage', 'network', 'scrub', 'backup'] as const;
+/** The sections of the file: the seed guide's six, plus [node] and [s3]. Top-level keys use section ''. */
+export const SECTIONS = ['node', 'data', 'metadata', 'storage', 'network', 's3', 'scrub', 'backup'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export interface KeySpec {
@@ -42,6 +42,10 @@ export const KEYS: readonly KeySpec[] = [
   spec('node', 'join', d.hostPort, (c, v) => (c.node.join = v)),
 
   spec('data', 'cache_size', d.size, (c, v) => (c.data.cacheSizeBytes = v)),
+  spec('data', 'erasure_data_shards', d.integer(0, 32), (c, v) => (c.data.erasureDataShards = v)),
+  spec('data', 'erasure_parity_shards', d.integer(0, 16), (c, v) => (c.data.erasureParityShards = v)),
+  spec('data', 'stripe_size', d.size, (c, v) => (c.data.stripeSizeBytes = v)),
+  spec('data', 'inline_threshold', d.size, (c, v) => (c.data.inlineThresholdBytes = v)),
 
   spec('metadata', 'rocksdb_cache_size', d.size, (c, v) => (c.metadata.rocksdbCacheSizeBytes = v)),
   spec('metadata', 'election_timeout_min', d.duration('150ms', 1), (c, v) => (c.metadata.electionTimeoutMinMs = v)),
@@ -52,11 +56,16 @@ export const KEYS: readonly KeySpec[] = [
 
   spec('storage', 'sync_writes', d.boolean, (c, v) => (c.storage.syncWrites = v)),
   spec('storage', 'direct_io', d.boolean, (c, v) => (c.storage.directIo = v)),
+  spec('storage', 'reserve', d.size, (c, v) => (c.storage.reserveBytes = v)),
 
   spec('network', 'max_connections', d.integer(1), (c, v) => (c.network.maxConnections = v)),
   spec('network', 'tcp_nodelay', d.boolean, (c, v) => (c.network.tcpNodelay = v)),
   spec('network', 'send_buffer_size', d.size, (c, v) => (c.network.sendBufferSizeBytes = v)),
   spec('network', 'receive_buffer_size', d.size, (c, v) => (c.network.receiveBufferSizeBytes = v)),
+
+  spec('s3', 'region', d.nonEmptyString, (c, v) => (c.s3.region = v)),
+  spec('s3', 'credentials_file', d.nonEmptyString, (c, v) => (c.s3.credentialsFile = v)),
+  spec('s3', 'virtual_host_suffixes', d.hostList, (c, v) => (c.s3.virtualHostSuffixes = v)),
 
   spec('scrub', 'enabled', d.boolean, (c, v) => (c.scrub.enabled = v)),
   spec('scrub', 'interval', d.duration('168h', 1), (c, v) => (c.scrub.intervalMs = v)),

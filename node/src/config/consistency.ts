@@ -22,6 +22,16 @@ export function consistencyProblem(config: StrataConfig): ConsistencyProblem | u
       message: `must be less than metadata.election_timeout_min (${formatDurationMs(m.electionTimeoutMinMs)}), got ${formatDurationMs(m.heartbeatIntervalMs)}`,
     };
   }
+  const data = config.data;
+  if ((data.erasureDataShards === 0) !== (data.erasureParityShards === 0) && data.erasureDataShards === 0) {
+    return { dotted: 'data.erasure_data_shards', message: 'must be set (1 or more) when data.erasure_parity_shards is set; leave both 0 to choose by cluster size' };
+  }
+  if (data.stripeSizeBytes < 4096 || data.stripeSizeBytes > 64 * 1024 * 1024) {
+    return { dotted: 'data.stripe_size', message: `must be between 4KiB and 64MiB, got ${data.stripeSizeBytes} bytes` };
+  }
+  if (data.inlineThresholdBytes > 1024 * 1024) {
+    return { dotted: 'data.inline_threshold', message: `must be at most 1MiB (inline objects live in the replicated metadata), got ${data.inlineThresholdBytes} bytes` };
+  }
   const ports: [string, number][] = [
     ['node.cluster_port', config.node.clusterPort],
     ['node.admin_port', config.node.adminPort],

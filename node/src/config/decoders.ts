@@ -86,3 +86,7 @@ export const cron: Decoder<string> = (raw) => {
   const problem = cronShapeProblem(raw);
   return problem === undefined ? ok(raw.trim()) : fail(`a cron expression like "0 2 * * *" (${problem})`);
 };
+
+/** A list of host names (e.g. the domains of virtual-host-style S3 addressing). */
+export const hostList: Decoder<string[]> = (raw) =>
+  Array.isArray(raw) && raw.every((h) => typeof h === 'string' && isHost(h)) ? ok(raw as string[]) : fail('a list of host names like ["s3.local"]');

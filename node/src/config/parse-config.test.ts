@@ -56,9 +56,9 @@ receive_buffer_size = 1048576  # 1MB
     const expected = defaultConfig();
     expected.backup = { enabled: true, schedule: '0 2 * * *', retentionDays: 30, destination: '/backup' };
     expected.scrub = { enabled: true, intervalMs: 168 * 3_600_000, throttleMbPerSec: 100 };
-    expected.data.cacheSizeBytes = 4294967296;
+    expected.data = { ...expected.data, cacheSizeBytes: 4294967296 };
     expected.metadata = { ...expected.metadata, rocksdbCacheSizeBytes: 1073741824, electionTimeoutMinMs: 100, electionTimeoutMaxMs: 200, heartbeatIntervalMs: 30 };
-    expected.storage = { syncWrites: false, directIo: true };
+    expected.storage = { ...expected.storage, syncWrites: false, directIo: true };
     expected.network = { maxConnections: 5000, tcpNodelay: true, sendBufferSizeBytes: 1048576, receiveBufferSizeBytes: 1048576 };
     expect(config).toEqual(expected);
   });
@@ -107,9 +107,12 @@ describe('parseConfig: bad inputs', () => {
     ['[data]\nsync_writes = true', 'strata.toml: data.sync_writes: unknown key (did you mean storage.sync_writes?)'],
     ['[data]\ncolour = "blue"', 'strata.toml: data.colour: unknown key'],
     ['[node]\nlog_level = "debug"', 'strata.toml: node.log_level: unknown key (log_level is a top-level key: put it before the first [section])'],
-    ['[metdata]\nheartbeat_interval = "30ms"', 'strata.toml: metdata: unknown section [metdata] (did you mean [metadata]?); sections are [node] [data] [metadata] [storage] [network] [scrub] [backup]'],
-    ['[cluster]\nx = 1', 'strata.toml: cluster: unknown section [cluster]; sections are [node] [data] [metadata] [storage] [network] [scrub] [backup]'],
+    ['[metdata]\nheartbeat_interval = "30ms"', 'strata.toml: metdata: unknown section [metdata] (did you mean [metadata]?); sections are [node] [data] [metadata] [storage] [network] [s3] [scrub] [backup]'],
+    ['[cluster]\nx = 1', 'strata.toml: cluster: unknown section [cluster]; sections are [node] [data] [metadata] [storage] [network] [s3] [scrub] [backup]'],
     ['loglevel = "debug"', 'strata.toml: loglevel: unknown key (did you mean log_level?)'],
+    ['[data]\nerasure_parity_shards = 2', 'strata.toml: data.erasure_data_shards: must be set (1 or more) when data.erasure_parity_shards is set; leave both 0 to choose by cluster size'],
+    ['[data]\nstripe_size = "1KiB"', 'strata.toml: data.stripe_size: must be between 4KiB and 64MiB, got 1024 bytes'],
+    ['[s3]\nvirtual_host_suffixes = "s3.local"', 'strata.toml: s3.virtual_host_suffixes: expected a list of host names like ["s3.local"], got "s3.local"'],
     ['data = 5', 'strata.toml: data: expected a table [data], got 5'],
     ['log_level = "verbose"', 'strata.toml: log_level: expected one of trace|debug|info|warn|error, got "verbose"'],
     ['log_level = "fatal"', 'strata.toml: log_level: expected one of trace|debug|info|warn|error, got "fatal"'],

@@ -19,6 +19,22 @@ export interface NodeSection {
 
 export interface DataSection {
   cacheSizeBytes: number;
+  /** Strata's own: erasure coding of new objects; 0 and 0 = chosen from the cluster size (2+1 on 3 nodes, 4+2 on 6+). */
+  erasureDataShards: number;
+  erasureParityShards: number;
+  /** Strata's own: bytes of object data per erasure-coded stripe. */
+  stripeSizeBytes: number;
+  /** Strata's own: objects up to this size are kept inline in the replicated metadata. */
+  inlineThresholdBytes: number;
+}
+
+/** [s3]: Strata's own section for the S3 gateway (its port is node.s3_port). */
+export interface S3Section {
+  region: string;
+  /** TOML file with [[credentials]] access_key_id / secret_access_key entries. */
+  credentialsFile?: string;
+  /** Domains for virtual-host-style addressing (bucket.<domain>). */
+  virtualHostSuffixes: string[];
 }
 
 export interface MetadataSection {
@@ -36,6 +52,8 @@ export interface MetadataSection {
 export interface StorageSection {
   syncWrites: boolean;
   directIo: boolean;
+  /** Strata's own: free space kept back from chunk writes; 0 = 5% of the file system or 1 GiB, whichever is smaller. */
+  reserveBytes: number;
 }
 
 export interface NetworkSection {
@@ -67,6 +85,7 @@ export interface StrataConfig {
   metadata: MetadataSection;
   storage: StorageSection;
   network: NetworkSection;
+  s3: S3Section;
   scrub: ScrubSection;
   backup: BackupSection;
 }
@@ -89,7 +108,7 @@ export function defaultConfig(): StrataConfig {
       adminPort: 9090,
       s3Port: 9080,
     },
-    data: { cacheSizeBytes: 256 * MiB },
+    data: { cacheSizeBytes: 256 * MiB, erasureDataShards: 0, erasureParityShards: 0, stripeSizeBytes: MiB, inlineThresholdBytes: 16 * 1024 },
     metadata: {
       rocksdbCacheSizeBytes: 64 * MiB,
       // The guide's low-latency profile (100-200ms, 30ms beats) assumes idle machines. On a loaded
@@ -103,8 +122,9 @@ export function defaultConfig(): StrataConfig {
       snapshotKeepEntries: 5_000,
     },
     // Durable by default: acknowledging a write that an OS crash can lose is the wrong default.
-    storage: { syncWrites: true, directIo: false },
+    storage: { syncWrites: true, directIo: false, reserveBytes: 0 },
     network: { maxConnections: 1024, tcpNodelay: true, sendBufferSizeBytes: 0, receiveBufferSizeBytes: 0 },
+    s3: { region: 'us-east-1', virtualHostSuffixes: [] },
     // As in the guide: weekly, at most 100 MB/s.
     scrub: { enabled: true, intervalMs: 168 * 3_600_000, throttleMbPerSec: 100 },
     backup: { enabled: false, schedule: '0 2 * * *', retentionDays: 30, destination: '/var/lib/strata/backups' },
