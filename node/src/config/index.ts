@@ -4,3 +4,4 @@ export { applyOverrides, envOverrides, resolveConfig, type ConfigOverrides, type
 export { parseDurationMs, formatDurationMs } from './duration.js';
 export { parseSizeBytes } from './size.js';
 export { KEYS as CONFIG_KEYS, SECTIONS as CONFIG_SECTIONS } from './config-schema.js';
+export { loadS3Credentials, parseCredentialsFile, type S3Credential } from './s3-credentials.js';
