@@ -182,6 +182,21 @@ export class SimCluster {
     this.recorder.trace(`node-${id} crashed (loseUnsynced=${options.loseUnsynced}, tornTail=${options.tornTail})`);
   }
 
+  /** Cut the network between groups of nodes (symmetric). */
+  partition(...groups: NodeId[][]): void {
+    this.network.partition(...groups);
+  }
+
+  /** Cut only the direction from -> to. */
+  blockOneWay(from: NodeId, to: NodeId): void {
+    this.network.blockOneWay(from, to);
+  }
+
+  /** Restore every link. */
+  heal(): void {
+    this.network.heal();
+  }
+
   /** Start a crashed node again from what its disk kept. */
   async restart(id: NodeId): Promise<void> {
     const node = this.nodes.get(id);

@@ -104,7 +104,7 @@ export async function runScenario(input: ScenarioOptions): Promise<ScenarioResul
       if (c.fatal.length > 0) break;
     }
     // Heal: clean network, every crashed member back up, then let the workload run on a quiet system.
-    c.network.heal();
+    c.heal();
     c.network.setFaults({ dropRate: 0, duplicateRate: 0, minDelayMs: 1, maxDelayMs: 3 });
     for (const n of c.memberNodes()) if (!n.up) await c.restart(n.id);
     c.recorder.trace('faults stopped; all members up');
@@ -202,24 +202,24 @@ function injectFault(c: SimCluster, random: Random, o: Required<ScenarioOptions>
       [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
     }
     const cut = random.between(1, Math.max(1, shuffled.length - 1));
-    c.network.partition(shuffled.slice(0, cut), shuffled.slice(cut));
+    c.partition(shuffled.slice(0, cut), shuffled.slice(cut));
     return 1;
   }
   if (roll < 37) {
     const leader = c.leaderId();
     if (leader === 0) return 0;
-    c.network.partition([leader], members.filter((n) => n.id !== leader).map((n) => n.id));
+    c.partition([leader], members.filter((n) => n.id !== leader).map((n) => n.id));
     c.recorder.trace(`isolated leader node-${leader}`);
     return 1;
   }
   if (roll < 42 && members.length >= 2) {
     const a = pick(members).id;
     const b = pick(members.filter((n) => n.id !== a)).id;
-    c.network.blockOneWay(a, b);
+    c.blockOneWay(a, b);
     return 1;
   }
   if (roll < 57) {
-    c.network.heal();
+    c.heal();
     return 1;
   }
   if (roll < 72) {
