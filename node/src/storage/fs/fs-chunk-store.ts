@@ -1,0 +1,331 @@
+/**
+ * The chunk store on local disk: one file per chunk under fan-out directories (chunk-paths.ts), in the
+ * format of chunk-file-format.ts. Every block read is checked against its CRC32C; reads are positioned,
+ * so a range of blocks costs only those blocks. Capacity is checked up front against the file system's
+ * free space minus a reserve, and usage is tracked incrementally (scanned once at open).
+ */
+import { lstat, mkdir, open, opendir, readdir, rm, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { crc32c } from '@node-rs/crc32';
+import { StrataError } from '../../platform/errors.js';
+import type { Logger } from '../../platform/logger.js';
+import type { Gauge } from '../../platform/metrics.js';
+import type { ChunkId, ChunkInfo, ChunkStore, ChunkUsage, ChunkWriter } from '../../ports/chunk-store.js';
+import {
+  blockDataBytes,
+  blockOffset,
+  CRC_BYTES,
+  decodeHeader,
+  HEADER_BYTES,
+  MAX_BLOCK_BYTES,
+  storedBytesFor,
+  type ChunkHeader,
+} from './chunk-file-format.js';
+import { checkChunkId, chunkPath, CHUNK_SUFFIX, isFanOutName, TEMP_DIR } from './chunk-paths.js';
+import {
+  defaultReserveBytes,
+  resolveFsChunkStoreOptions,
+  type FsChunkStoreOptions,
+  type ResolvedFsChunkStoreOptions,
+} from './fs-chunk-store-options.js';
+import { FsChunkWriter, fsyncDir } from './fs-chunk-writer.js';
+
+export { resolveFsChunkStoreOptions, type FsChunkStoreOptions, type DiskSpace } from './fs-chunk-store-options.js';
+
+/** One positioned read fetches up to this much (several small blocks at once). */
+const READ_BATCH_BYTES = 1024 * 1024;
+
+function isNotFound(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+export class FsChunkStore implements ChunkStore {
+  private usedBytes = 0;
+  private readonly writers = new Map<ChunkId, { reservedBytes: number; writer?: FsChunkWriter }>();
+  private tempSeq = 0;
+  private readonly usedGauge: Gauge;
+  private readonly availableGauge: Gauge;
+  private readonly logger: Logger;
+
+  private constructor(
+    private readonly options: ResolvedFsChunkStoreOptions,
+    /** Free space kept back (resolved at open). */
+    readonly reserveBytes: number,
+  ) {
+    this.logger = options.logger.child({ component: 'chunks' });
+    this.usedGauge = options.metrics.gauge('strata_chunk_storage_bytes', 'Bytes held by chunk files on this node');
+    this.availableGauge = options.metrics.gauge('strata_chunk_storage_available_bytes', 'Bytes still free for chunks, reserve excluded');
+  }
+
+  static async open(options: FsChunkStoreOptions): Promise<FsChunkStore> {
+    const resolved = resolveFsChunkStoreOptions(options);
+    const logger = resolved.logger.child({ component: 'chunks' });
+    await mkdir(join(resolved.dir, TEMP_DIR), { recursive: true });
+    if (resolved.directIo) {
+      logger.warn(
+        { dir: resolved.dir },
+        '[storage] direct_io is not supported by the chunk store (blocks with their checksums are not sector-aligned and ' +
+          'Node cannot allocate aligned buffers): using buffered I/O' + (resolved.syncWrites ? ' with fsync on commit' : ''),
+      );
+    }
+    const space = await resolved.diskSpace(resolved.dir);
+    const store = new FsChunkStore(resolved, resolved.reserveBytes ?? defaultReserveBytes(space.totalBytes));
+    const removed = await store.removeTempFiles();
+    store.usedBytes = await store.scanUsedBytes();
+    logger.info({ dir: resolved.dir, usedBytes: store.usedBytes, reserveBytes: store.reserveBytes, removedTempFiles: removed }, 'chunk store open');
+    await store.usage();
+    return store;
+  }
+
+  async create(chunkId: ChunkId, options: { blockSizeBytes: number; expectedBytes: number }): Promise<ChunkWriter> {
+    checkChunkId(chunkId);
+    const { blockSizeBytes, expectedBytes } = options;
+    if (!Number.isSafeInteger(blockSizeBytes) || blockSizeBytes <= 0 || blockSizeBytes > MAX_BLOCK_BYTES) {
+      throw new StrataError('InvalidArgument', `chunk ${chunkId}: block size ${blockSizeBytes} is not in 1..${MAX_BLOCK_BYTES}`);
+    }
+    if (!Number.isSafeInteger(expectedBytes) || expectedBytes < 0) {
+      throw new StrataError('InvalidArgument', `chunk ${chunkId}: expectedBytes ${expectedBytes} is not a non-negative integer`);
+    }
+    if (this.writers.has(chunkId)) throw new StrataError('AlreadyExists', `chunk ${chunkId} is already being written`);
+    const finalPath = chunkPath(this.options.dir, chunkId);
+    const reservedBytes = storedBytesFor(expectedBytes, blockSizeBytes);
+    // Claimed before the first await, so concurrent creates see each other.
+    const entry: { reservedBytes: number; writer?: FsChunkWriter } = { reservedBytes };
+    this.writers.set(chunkId, entry);
+    try {
+      if (await exists(finalPath)) throw new StrataError('AlreadyExists', `chunk ${chunkId} already exists`);
+      const { freeBytes } = await this.options.diskSpace(this.options.dir);
+      const available = Math.max(0, freeBytes - this.reserveBytes - this.outstandingBytes(entry));
+      if (reservedBytes > available) {
+        throw new StrataError(
+          'CapacityExceeded',
+          `chunk ${chunkId} needs ${reservedBytes} bytes but only ${available} are available in ${this.options.dir} ` +
+            `(${freeBytes} free, ${this.reserveBytes} kept in reserve)`,
+          { retryable: true, details: { neededBytes: reservedBytes, availableBytes: available, reserveBytes: this.reserveBytes } },
+        );
+      }
+      await this.makeFanOutDirs(finalPath);
+      entry.writer = await FsChunkWriter.start({
+        chunkId,
+        tempPath: join(this.options.dir, TEMP_DIR, `${chunkId}.${++this.tempSeq}.tmp`),
+        finalPath,
+        blockSizeBytes,
+        syncWrites: this.options.syncWrites,
+        clock: this.options.clock,
+        onFinished: ({ committed, storedBytes }) => this.writerFinished(chunkId, committed, storedBytes),
+      });
+      return entry.writer;
+    } catch (err) {
+      this.writers.delete(chunkId);
+      throw err;
+    }
+  }
+
+  async *readBlocks(chunkId: ChunkId, firstBlock: number, count: number): AsyncIterable<Uint8Array> {
+    checkChunkId(chunkId);
+    if (!Number.isSafeInteger(firstBlock) || firstBlock < 0 || !Number.isSafeInteger(count) || count < 0) {
+      throw new StrataError('InvalidArgument', `chunk ${chunkId}: bad block range first=${firstBlock} count=${count}`);
+    }
+    const file = chunkPath(this.options.dir, chunkId);
+    const handle = await this.openChunk(file, chunkId);
+    if (handle === undefined) throw new StrataError('NotFound', `chunk ${chunkId} not found`, { details: { chunkId } });
+    try {
+      const header = await readHeader(handle, file, chunkId);
+      if (firstBlock + count > header.blockCount) {
+        throw new StrataError(
+          'InvalidArgument',
+          `chunk ${chunkId}: blocks [${firstBlock}, ${firstBlock + count}) asked, it has ${header.blockCount}`,
+          { details: { chunkId, blockCount: header.blockCount } },
+        );
+      }
+      const slotBytes = header.blockSizeBytes + CRC_BYTES;
+      const perRead = Math.max(1, Math.floor(READ_BATCH_BYTES / slotBytes));
+      for (let block = firstBlock; block < firstBlock + count; ) {
+        const n = Math.min(perRead, firstBlock + count - block);
+        const last = block + n - 1;
+        const wanted = blockOffset(header.blockSizeBytes, last) + blockDataBytes(header, last) + CRC_BYTES - blockOffset(header.blockSizeBytes, block);
+        const buf = Buffer.allocUnsafe(wanted);
+        const got = await readFully(handle, buf, blockOffset(header.blockSizeBytes, block));
+        for (let i = 0; i < n; i++, block++) {
+          const start = i * slotBytes;
+          const size = blockDataBytes(header, block);
+          if (got < start + size + CRC_BYTES) {
+            throw corruption(file, chunkId, block, `block ${block} is missing (file truncated)`);
+          }
+          const data = buf.subarray(start, start + size);
+          if (buf.readUInt32LE(start + size) !== crc32c(data)) {
+            throw corruption(file, chunkId, block, `block ${block} fails its CRC32C`);
+          }
+          yield data;
+        }
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async stat(chunkId: ChunkId): Promise<ChunkInfo | undefined> {
+    checkChunkId(chunkId);
+    return this.statFile(chunkPath(this.options.dir, chunkId), chunkId);
+  }
+
+  async delete(chunkId: ChunkId): Promise<void> {
+    checkChunkId(chunkId);
+    const file = chunkPath(this.options.dir, chunkId);
+    let size: number;
+    try {
+      size = (await lstat(file)).size;
+      await rm(file);
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+    this.usedBytes = Math.max(0, this.usedBytes - size);
+    this.usedGauge.set(this.usedBytes);
+  }
+
+  async *list(): AsyncIterable<ChunkInfo> {
+    for await (const [dir, name] of this.fanOutFiles()) {
+      const chunkId = name.slice(0, -CHUNK_SUFFIX.length);
+      let info: ChunkInfo | undefined;
+      try {
+        info = await this.statFile(join(dir, name), chunkId);
+      } catch (err) {
+        // A damaged header: not listable as a chunk; scrub finds the chunk missing from its manifest.
+        this.logger.warn({ chunkId, err: (err as Error).message }, 'skipped a damaged chunk file in list');
+        continue;
+      }
+      if (info !== undefined) yield info;
+    }
+  }
+
+  async usage(): Promise<ChunkUsage> {
+    const { freeBytes } = await this.options.diskSpace(this.options.dir);
+    const availableBytes = Math.max(0, freeBytes - this.reserveBytes - this.outstandingBytes());
+    this.usedGauge.set(this.usedBytes);
+    this.availableGauge.set(availableBytes);
+    return { usedBytes: this.usedBytes, availableBytes };
+  }
+
+  /** Space promised to open writers but not written yet (the file system's free space does not show it). */
+  private outstandingBytes(except?: object): number {
+    let total = 0;
+    for (const entry of this.writers.values()) {
+      if (entry === except) continue;
+      total += Math.max(0, entry.reservedBytes - (entry.writer?.writtenBytes ?? 0));
+    }
+    return total;
+  }
+
+  private writerFinished(chunkId: ChunkId, committed: boolean, storedBytes: number): void {
+    this.writers.delete(chunkId);
+    if (!committed) return;
+    this.usedBytes += storedBytes;
+    this.usedGauge.set(this.usedBytes);
+  }
+
+  private async openChunk(file: string, chunkId: ChunkId): Promise<FileHandle | undefined> {
+    try {
+      return await open(file, 'r');
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw new StrataError('Internal', `chunk ${chunkId}: cannot open ${file}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  private async statFile(file: string, chunkId: ChunkId): Promise<ChunkInfo | undefined> {
+    const handle = await this.openChunk(file, chunkId);
+    if (handle === undefined) return undefined;
+    try {
+      const header = await readHeader(handle, file, chunkId);
+      const { size } = await handle.stat();
+      return { chunkId, blockSizeBytes: header.blockSizeBytes, blockCount: header.blockCount, storedBytes: size, createdMs: header.createdMs };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private async makeFanOutDirs(finalPath: string): Promise<void> {
+    const leaf = dirname(finalPath);
+    const created = await mkdir(leaf, { recursive: true });
+    // A new directory entry is only durable once its parent is synced.
+    if (created !== undefined && this.options.syncWrites) {
+      await fsyncDir(dirname(leaf));
+      await fsyncDir(this.options.dir);
+    }
+  }
+
+  private async removeTempFiles(): Promise<number> {
+    const tempDir = join(this.options.dir, TEMP_DIR);
+    const names = await readdir(tempDir);
+    for (const name of names) await rm(join(tempDir, name), { force: true, recursive: true });
+    if (names.length > 0) this.logger.info({ count: names.length }, 'removed temp files of unfinished chunk writes');
+    return names.length;
+  }
+
+  private async scanUsedBytes(): Promise<number> {
+    let total = 0;
+    for await (const [dir, name] of this.fanOutFiles()) {
+      try {
+        total += (await lstat(join(dir, name))).size;
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    return total;
+  }
+
+  /** [directory, file name] of every chunk file, walked lazily (never the whole listing in memory). */
+  private async *fanOutFiles(): AsyncIterable<[string, string]> {
+    for (const a of await subdirs(this.options.dir)) {
+      for (const b of await subdirs(join(this.options.dir, a))) {
+        const dir = join(this.options.dir, a, b);
+        const handle = await opendir(dir).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
+        if (handle === undefined) continue;
+        for await (const entry of handle) {
+          if (entry.isFile() && entry.name.endsWith(CHUNK_SUFFIX)) yield [dir, entry.name];
+        }
+      }
+    }
+  }
+}
+
+async function subdirs(dir: string): Promise<string[]> {
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory() && isFanOutName(e.name)).map((e) => e.name).sort();
+  } catch (err) {
+    if (isNotFound(err)) return [];
+    throw err;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}
+
+function corruption(file: string, chunkId: ChunkId, block: number, why: string): StrataError {
+  return new StrataError('Corruption', `chunk file ${file}: ${why}`, { details: { chunkId, block } });
+}
+
+async function readFully(handle: FileHandle, buf: Buffer, position: number): Promise<number> {
+  let got = 0;
+  while (got < buf.byteLength) {
+    const { bytesRead } = await handle.read(buf, got, buf.byteLength - got, position + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return got;
+}
+
+async function readHeader(handle: FileHandle, file: string, chunkId: ChunkId): Promise<ChunkHeader> {
+  const buf = Buffer.alloc(HEADER_BYTES);
+  const got = await readFully(handle, buf, 0);
+  return decodeHeader(buf.subarray(0, got), file, chunkId);
+}

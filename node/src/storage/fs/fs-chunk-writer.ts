@@ -1,0 +1,184 @@
+/**
+ * Writes one chunk into a temp file, block by block (each followed by its CRC32C), then commits it:
+ * final header, fsync (when sync_writes), rename into place, fsync of the directory. Until the rename
+ * nothing is visible, so a crash leaves only a temp file, which the store removes at open.
+ */
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { crc32c } from '@node-rs/crc32';
+import type { Clock } from '../../platform/clock.js';
+import { StrataError } from '../../platform/errors.js';
+import type { ChunkWriter } from '../../ports/chunk-store.js';
+import { CRC_BYTES, encodeHeader, HEADER_BYTES, UNCOMMITTED } from './chunk-file-format.js';
+
+export interface FsChunkWriterOptions {
+  chunkId: string;
+  tempPath: string;
+  finalPath: string;
+  blockSizeBytes: number;
+  syncWrites: boolean;
+  clock: Clock;
+  /** Called once, when the writer is finished either way (committed with its stored bytes, or not). */
+  onFinished(result: { committed: boolean; storedBytes: number }): void;
+}
+
+type State = 'open' | 'committing' | 'committed' | 'aborted' | 'failed';
+
+/** Disk full while writing is the same condition create() refuses up front. */
+export function ioError(err: unknown, what: string): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new StrataError('CapacityExceeded', `${what}: no space left on device`, { retryable: true, cause: err });
+  }
+  return err;
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export class FsChunkWriter implements ChunkWriter {
+  private state: State = 'open';
+  private tail: Promise<void> = Promise.resolve();
+  private failure: unknown;
+  private blockCount = 0;
+  private lastBlockBytes = 0;
+  private position = HEADER_BYTES;
+  private finished = false;
+  private committing: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly options: FsChunkWriterOptions,
+    private handle: FileHandle | undefined,
+  ) {}
+
+  /** Creates the temp file with an uncommitted header. */
+  static async start(options: FsChunkWriterOptions): Promise<FsChunkWriter> {
+    const handle = await open(options.tempPath, 'wx');
+    try {
+      const header = encodeHeader({ blockSizeBytes: options.blockSizeBytes, blockCount: UNCOMMITTED, lastBlockBytes: 0, createdMs: 0 });
+      await handle.write(header, 0, header.byteLength, 0);
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      await unlink(options.tempPath).catch(() => undefined);
+      throw ioError(err, `chunk ${options.chunkId}`);
+    }
+    return new FsChunkWriter(options, handle);
+  }
+
+  /** Bytes written to the temp file so far (header and CRCs included). */
+  get writtenBytes(): number {
+    return this.position;
+  }
+
+  append(block: Uint8Array): Promise<void> {
+    try {
+      this.checkOpen('append to');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const size = this.options.blockSizeBytes;
+    if (block.byteLength === 0 || block.byteLength > size) {
+      return Promise.reject(new StrataError('InvalidArgument', `chunk ${this.options.chunkId}: block of ${block.byteLength} bytes (block size ${size})`));
+    }
+    if (this.blockCount > 0 && this.lastBlockBytes < size) {
+      return Promise.reject(new StrataError('InvalidArgument', `chunk ${this.options.chunkId}: a block follows the short last block ${this.blockCount - 1}`));
+    }
+    const crc = Buffer.allocUnsafe(CRC_BYTES);
+    crc.writeUInt32LE(crc32c(block as Buffer), 0);
+    const position = this.position;
+    this.position += block.byteLength + CRC_BYTES;
+    this.blockCount++;
+    this.lastBlockBytes = block.byteLength;
+    // Appends run one after another even when the caller does not wait for each.
+    const write = this.tail.then(async () => {
+      if (this.failure !== undefined) throw this.failure;
+      try {
+        await (this.handle as FileHandle).writev([block, crc], position);
+      } catch (err) {
+        this.failure = ioError(err, `chunk ${this.options.chunkId}`);
+        this.state = 'failed';
+        throw this.failure;
+      }
+    });
+    this.tail = write.catch(() => undefined);
+    return write;
+  }
+
+  commit(): Promise<void> {
+    try {
+      this.checkOpen('commit');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    this.state = 'committing';
+    const committing = this.doCommit();
+    this.committing = committing.catch(() => undefined);
+    return committing;
+  }
+
+  private async doCommit(): Promise<void> {
+    const { chunkId, syncWrites, finalPath, tempPath } = this.options;
+    try {
+      await this.tail;
+      if (this.failure !== undefined) throw this.failure;
+      const handle = this.handle as FileHandle;
+      const header = encodeHeader({
+        blockSizeBytes: this.options.blockSizeBytes,
+        blockCount: this.blockCount,
+        lastBlockBytes: this.blockCount === 0 ? 0 : this.lastBlockBytes,
+        createdMs: this.options.clock.wallMs(),
+      });
+      await handle.write(header, 0, header.byteLength, 0);
+      if (syncWrites) await handle.sync();
+      await handle.close();
+      this.handle = undefined;
+      await rename(tempPath, finalPath);
+      if (syncWrites) await fsyncDir(dirname(finalPath));
+    } catch (err) {
+      this.state = 'failed';
+      await this.discard();
+      throw ioError(err, `commit of chunk ${chunkId}`);
+    }
+    this.state = 'committed';
+    this.finish(true);
+  }
+
+  async abort(): Promise<void> {
+    if (this.state === 'committed' || this.state === 'aborted') return;
+    if (this.state === 'committing') {
+      // Let the commit settle; if it failed it already cleaned up.
+      await this.committing;
+      return;
+    }
+    this.state = 'aborted';
+    await this.tail;
+    await this.discard();
+  }
+
+  private checkOpen(what: string): void {
+    if (this.state === 'failed' && this.failure !== undefined) throw this.failure;
+    if (this.state !== 'open') {
+      throw new StrataError('Conflict', `cannot ${what} chunk ${this.options.chunkId}: writer is ${this.state}`);
+    }
+  }
+
+  private async discard(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.close().catch(() => undefined);
+    await unlink(this.options.tempPath).catch(() => undefined);
+    this.finish(false);
+  }
+
+  private finish(committed: boolean): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.options.onFinished({ committed, storedBytes: committed ? this.position : 0 });
+  }
+}
