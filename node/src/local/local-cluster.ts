@@ -2,7 +2,8 @@
  * The embedded default (`make run`): a 3-node Strata cluster on this machine, nodes on 127.0.0.1-3 with
  * the default ports, data under ./.strata/data. Running it again reuses the data. Ctrl-C stops it cleanly.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ServerProcess } from './server-process.js';
@@ -13,6 +14,9 @@ async function main(): Promise<void> {
   const count = Number(values.nodes);
   if (!Number.isInteger(count) || count < 1 || count > 9) throw new Error(`--nodes must be 1 to 9, got ${values.nodes}`);
   await mkdir(root, { recursive: true });
+  const credentials = await ensureCredentials(root);
+  const configPath = join(root, 'strata.toml');
+  await writeFile(configPath, `# Written by the local cluster (make run).\n[s3]\ncredentials_file = ${JSON.stringify(credentials.file)}\n`);
 
   const nodes: ServerProcess[] = [];
   for (let id = 1; id <= count; id++) {
@@ -23,6 +27,7 @@ async function main(): Promise<void> {
         dataDir: join(root, 'data', `node-${id}`),
         join: id === 1 ? undefined : '127.0.0.1:9000',
         logFile: join(root, 'logs', `node-${id}.log`),
+        configPath,
       }),
     );
   }
@@ -43,15 +48,22 @@ async function main(): Promise<void> {
   for (const n of nodes.slice(1)) n.start();
   await Promise.all(nodes.slice(1).map((n) => n.waitReady(60_000)));
 
-  const env = [`export STRATA_ENDPOINT=${nodes.map((n) => n.adminUrl).join(',')}`];
+  const env = [
+    `export AWS_ENDPOINT_URL=${nodes[0]!.s3Url}`,
+    `export AWS_ACCESS_KEY_ID=${credentials.accessKeyId}`,
+    `export AWS_SECRET_ACCESS_KEY=${credentials.secretAccessKey}`,
+    'export AWS_REGION=us-east-1',
+    `export STRATA_ENDPOINT=${nodes.map((n) => n.adminUrl).join(',')}`,
+  ];
   await writeFile(join(root, 'env'), `${env.join('\n')}\n`);
   process.stdout.write(
     [
       `Strata: ${count}-node local cluster is up (data in ${join(root, 'data')}, logs in ${join(root, 'logs')})`,
-      ...nodes.map((n) => `  node-${n.options.nodeId}: cluster ${n.clusterAddress}  admin ${n.adminUrl}`),
-      `  cluster status: curl -s ${nodes[0]!.adminUrl}/admin/v1/cluster`,
-      `  environment:    source ${join(values.dir!, 'env')}`,
-      '  S3 is not built yet (issue 3): this cluster serves the replicated metadata and admin API only.',
+      ...nodes.map((n) => `  node-${n.options.nodeId}: S3 ${n.s3Url}  admin ${n.adminUrl}  cluster ${n.clusterAddress}`),
+      `  S3 access key:    ${credentials.accessKeyId}`,
+      `  S3 secret key:    ${credentials.secretAccessKey}`,
+      `  try it:           source ${join(values.dir!, 'env')} && aws s3 mb s3://demo && aws s3 cp README.md s3://demo/ && aws s3 ls s3://demo`,
+      `  cluster status:   curl -s ${nodes[0]!.adminUrl}/admin/v1/cluster`,
       'Ctrl-C stops it; running it again reuses the data.',
       '',
     ].join('\n'),
@@ -62,6 +74,23 @@ async function main(): Promise<void> {
     process.stderr.write(`node-${n.options.nodeId} exited with code ${code}; see ${n.options.logFile}\n`);
     await stopAll(1);
   });
+}
+
+/** The local cluster's S3 keys: made once, kept with the data so a restart serves the same buckets. */
+async function ensureCredentials(root: string): Promise<{ file: string; accessKeyId: string; secretAccessKey: string }> {
+  const file = join(root, 'credentials.toml');
+  try {
+    await access(file);
+  } catch {
+    const accessKeyId = `strata${randomBytes(6).toString('hex')}`;
+    const secretAccessKey = randomBytes(24).toString('base64url');
+    await writeFile(file, `[[credentials]]\naccess_key_id = "${accessKeyId}"\nsecret_access_key = "${secretAccessKey}"\n`, { mode: 0o600 });
+  }
+  const text = await readFile(file, 'utf8');
+  const accessKeyId = /access_key_id = "([^"]+)"/.exec(text)?.[1];
+  const secretAccessKey = /secret_access_key = "([^"]+)"/.exec(text)?.[1];
+  if (!accessKeyId || !secretAccessKey) throw new Error(`${file} has no access_key_id / secret_access_key`);
+  return { file, accessKeyId, secretAccessKey };
 }
 
 main().catch((err: unknown) => {

@@ -34,6 +34,10 @@ export class ServerProcess {
     return `http://${this.options.bindAddress}:9090`;
   }
 
+  get s3Url(): string {
+    return `http://${this.options.bindAddress}:9080`;
+  }
+
   get clusterAddress(): string {
     return `${this.options.bindAddress}:9000`;
   }

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { ServerProcess } from '../../src/local/server-process.js';
 import type { ClusterStatus } from '../../src/ports/admin-service.js';
 
+/** The S3 keys every test cluster accepts. */
+export const TEST_CREDENTIALS = { accessKeyId: 'strata-test', secretAccessKey: 'strata-test-secret-key' };
+
 export interface TestClusterOptions {
   /** Nodes listen on 127.0.0.<subnetBase + id> so test files never collide with each other or `make run`. */
   subnetBase: number;
@@ -15,13 +18,17 @@ export interface TestClusterOptions {
 export class TestCluster {
   readonly root = mkdtempSync(join(tmpdir(), 'strata-it-'));
   readonly nodes = new Map<number, ServerProcess>();
-  private readonly configPath?: string;
+  private readonly configPath: string;
 
   constructor(private readonly options: TestClusterOptions) {
-    if (options.configToml) {
-      this.configPath = join(this.root, 'strata.toml');
-      writeFileSync(this.configPath, options.configToml);
-    }
+    const credentialsFile = join(this.root, 'credentials.toml');
+    writeFileSync(credentialsFile, `[[credentials]]\naccess_key_id = "${TEST_CREDENTIALS.accessKeyId}"\nsecret_access_key = "${TEST_CREDENTIALS.secretAccessKey}"\n`);
+    this.configPath = join(this.root, 'strata.toml');
+    writeFileSync(this.configPath, `${options.configToml ?? ''}\n[s3]\ncredentials_file = ${JSON.stringify(credentialsFile)}\n`);
+  }
+
+  s3Url(id: number): string {
+    return `http://${this.address(id)}:9080`;
   }
 
   address(id: number): string {
