@@ -1,5 +1,5 @@
 import { StrataError } from '../platform/errors.js';
-import type { ObjectManifest } from './records.js';
+import type { MultipartUploadRecord, ObjectManifest, PartRecord } from './records.js';
 
 /** A change to the metadata, proposed through Raft and applied in log order on every node. */
 export type MetaCommand =
@@ -15,12 +15,30 @@ export type MetaCommand =
       ifMatch?: string;
       ifNoneMatch?: '*';
     }
-  | { op: 'deleteObject'; bucket: string; key: string };
+  | { op: 'deleteObject'; bucket: string; key: string }
+  | ({ op: 'createMultipartUpload' } & MultipartUploadRecord)
+  | { op: 'putPart'; bucket: string; key: string; uploadId: string; part: PartRecord }
+  | {
+      op: 'completeMultipartUpload';
+      bucket: string;
+      key: string;
+      uploadId: string;
+      /** As the client listed them; validated against the stored parts in apply(). */
+      parts: { partNumber: number; etag: string }[];
+      /** md5(concat(part md5s))-N, computed by the proposer from the listed ETags (meta does no hashing). */
+      etag: string;
+      lastModifiedMs: number;
+      /** Every part but the last must be at least this big (S3: 5 MiB). */
+      minPartSizeBytes: number;
+    }
+  | { op: 'abortMultipartUpload'; bucket: string; key: string; uploadId: string };
 
 export type MetaErrorCode = 'NotFound' | 'AlreadyExists' | 'Conflict' | 'InvalidArgument';
 
 /** The outcome of applying a command. Expected refusals are results, not exceptions: they are replicated. */
-export type MetaResult = { ok: true; value?: unknown } | { ok: false; code: MetaErrorCode; message: string };
+export type MetaResult =
+  | { ok: true; value?: unknown }
+  | { ok: false; code: MetaErrorCode; message: string; details?: Record<string, unknown> };
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -40,5 +58,26 @@ export function decodeMetaCommand(data: Uint8Array): MetaCommand {
 /** Turn a refused result into the StrataError the caller sees; return the value of an accepted one. */
 export function unwrapMetaResult(result: MetaResult): unknown {
   if (result.ok) return result.value;
-  throw new StrataError(result.code, result.message);
+  throw new StrataError(result.code, result.message, result.details ? { details: result.details } : {});
+}
+
+/** Refusal helpers, so every refusal names its S3-facing reason or resource the same way. */
+export function refuse(code: MetaErrorCode, message: string, details?: Record<string, unknown>): MetaResult {
+  return details ? { ok: false, code, message, details } : { ok: false, code, message };
+}
+
+export function noSuchBucket(bucket: string): MetaResult {
+  return refuse('NotFound', `bucket ${bucket} does not exist`, { resource: 'bucket', bucket });
+}
+
+export function noSuchUpload(uploadId: string): MetaResult {
+  return refuse('NotFound', `multipart upload ${uploadId} does not exist`, { resource: 'upload', uploadId });
+}
+
+/** ETags compare without quotes (clients send them quoted in headers and XML). */
+export function normalizeEtag(etag: string): string {
+  let value = etag.trim();
+  if (value.startsWith('W/')) value = value.slice(2);
+  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+  return value;
 }

@@ -1,8 +1,11 @@
 import { assert } from '../platform/assert.js';
 import { StrataError } from '../platform/errors.js';
-import { decodeMetaCommand, type MetaCommand, type MetaResult } from './commands.js';
+import { ChunkReferences } from './chunk-references.js';
+import { decodeMetaCommand, noSuchBucket, normalizeEtag, refuse, type MetaCommand, type MetaResult } from './commands.js';
+import { MultipartUploads, type UploadListQuery } from './multipart-uploads.js';
+import { listObjectPage, type ObjectPage, type ObjectPageQuery } from './object-listing.js';
 import { newOrderedMap, type OrderedMap } from './ordered-map.js';
-import type { BucketRecord, MemberRecord, ObjectEntry, ObjectManifest } from './records.js';
+import type { BucketRecord, MemberRecord, MultipartUploadRecord, ObjectEntry, ObjectManifest, PartRecord } from './records.js';
 
 /** A Raft membership change as the metadata records it (the runtime passes the address it carried). */
 export interface MembershipChange {
@@ -21,26 +24,36 @@ export interface ListObjectsQuery {
 interface BucketState {
   record: BucketRecord;
   objects: OrderedMap<ObjectManifest>;
+  uploads: MultipartUploads;
 }
 
-interface SnapshotV1 {
-  version: 1;
+interface SnapshotBucket {
+  record: BucketRecord;
+  objects: [string, ObjectManifest][];
+  /** Absent in version 1 snapshots (written before multipart uploads existed). */
+  uploads?: { record: MultipartUploadRecord; parts: PartRecord[] }[];
+}
+
+interface Snapshot {
+  version: 1 | 2;
   clusterId: string;
   members: MemberRecord[];
-  buckets: { record: BucketRecord; objects: [string, ObjectManifest][] }[];
+  buckets: SnapshotBucket[];
 }
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /**
- * The replicated metadata: cluster identity, members, buckets and object manifests. Pure and
- * deterministic; held in memory (B+trees per bucket) and rebuilt from snapshot + log at start.
+ * The replicated metadata: cluster identity, members, buckets, object manifests, multipart uploads and
+ * the chunk references derived from them. Pure and deterministic; held in memory (B+trees per bucket)
+ * and rebuilt from snapshot + log at start.
  */
 export class MetaStateMachine {
   private clusterIdValue = '';
   private readonly memberMap = new Map<number, MemberRecord>();
   private readonly bucketMap = new Map<string, BucketState>();
+  private readonly refs = new ChunkReferences();
 
   apply(_index: number, data: Uint8Array): MetaResult {
     return this.applyCommand(decodeMetaCommand(data));
@@ -59,6 +72,21 @@ export class MetaStateMachine {
         return this.putObject(command);
       case 'deleteObject':
         return this.deleteObject(command.bucket, command.key);
+      case 'createMultipartUpload': {
+        const { op: _op, ...record } = command;
+        const state = this.bucketMap.get(record.bucket);
+        return state ? state.uploads.create(record) : noSuchBucket(record.bucket);
+      }
+      case 'putPart': {
+        const state = this.bucketMap.get(command.bucket);
+        return state ? state.uploads.putPart(command.key, command.uploadId, command.part) : noSuchBucket(command.bucket);
+      }
+      case 'completeMultipartUpload':
+        return this.completeMultipartUpload(command);
+      case 'abortMultipartUpload': {
+        const state = this.bucketMap.get(command.bucket);
+        return state ? state.uploads.abort(command.key, command.uploadId) : noSuchBucket(command.bucket);
+      }
     }
   }
 
@@ -128,70 +156,146 @@ export class MetaStateMachine {
     return out;
   }
 
+  /**
+   * One S3 listing page (delimiter and common prefixes included) in O(maxKeys log n). Throws NotFound
+   * for a missing bucket.
+   */
+  listObjectPage(bucket: string, query: ObjectPageQuery): ObjectPage {
+    return listObjectPage(this.requireBucket(bucket).objects, query);
+  }
+
   objectCount(bucket: string): number {
     return this.bucketMap.get(bucket)?.objects.size ?? 0;
   }
 
+  getUpload(bucket: string, key: string, uploadId: string): MultipartUploadRecord | undefined {
+    return this.bucketMap.get(bucket)?.uploads.get(key, uploadId)?.record;
+  }
+
+  /** Parts of an upload in ascending order after `partNumberMarker`; undefined when the upload is unknown. */
+  listParts(bucket: string, key: string, uploadId: string, query: { partNumberMarker?: number; limit: number }): { parts: PartRecord[]; isTruncated: boolean } | undefined {
+    const upload = this.bucketMap.get(bucket)?.uploads.get(key, uploadId);
+    if (!upload) return undefined;
+    const marker = query.partNumberMarker ?? 0;
+    const after = [...upload.parts.values()].filter((p) => p.partNumber > marker).sort((a, b) => a.partNumber - b.partNumber);
+    return { parts: after.slice(0, query.limit), isTruncated: after.length > query.limit };
+  }
+
+  /** In-progress uploads ordered by key, then upload id. Throws NotFound for a missing bucket. */
+  listUploads(bucket: string, query: UploadListQuery): { uploads: MultipartUploadRecord[]; isTruncated: boolean } {
+    return this.requireBucket(bucket).uploads.list(query);
+  }
+
+  /** Whether any manifest or in-progress part references this chunk on this node (the GC's question). */
+  isChunkReferenced(nodeId: number, chunkId: string): boolean {
+    return this.refs.isReferenced(nodeId, chunkId);
+  }
+
+  referencedChunkCount(nodeId?: number): number {
+    return this.refs.count(nodeId);
+  }
+
   snapshot(): Uint8Array {
-    const snapshot: SnapshotV1 = {
-      version: 1,
+    const snapshot: Snapshot = {
+      version: 2,
       clusterId: this.clusterIdValue,
       members: this.members(),
-      buckets: [...this.bucketMap.values()].map((b) => ({ record: b.record, objects: b.objects.toArray() })),
+      buckets: [...this.bucketMap.values()].map((b) => ({
+        record: b.record,
+        objects: b.objects.toArray(),
+        uploads: b.uploads.entries().map((u) => ({ record: u.record, parts: [...u.parts.values()] })),
+      })),
     };
     return encoder.encode(JSON.stringify(snapshot));
   }
 
   restore(data: Uint8Array): void {
-    let parsed: SnapshotV1;
+    let parsed: Snapshot;
     try {
-      parsed = JSON.parse(decoder.decode(data)) as SnapshotV1;
+      parsed = JSON.parse(decoder.decode(data)) as Snapshot;
     } catch (cause) {
       throw new StrataError('Corruption', 'metadata snapshot is not valid JSON', { cause });
     }
-    if (parsed.version !== 1) throw new StrataError('Corruption', `metadata snapshot version ${String(parsed.version)} is not supported`);
+    if (parsed.version !== 1 && parsed.version !== 2) {
+      throw new StrataError('Corruption', `metadata snapshot version ${String(parsed.version)} is not supported`);
+    }
     this.clusterIdValue = parsed.clusterId;
     this.memberMap.clear();
     for (const member of parsed.members) this.memberMap.set(member.id, member);
     this.bucketMap.clear();
+    this.refs.clear();
     for (const bucket of parsed.buckets) {
-      this.bucketMap.set(bucket.record.name, { record: bucket.record, objects: newOrderedMap(bucket.objects) });
+      const state: BucketState = { record: bucket.record, objects: newOrderedMap(bucket.objects), uploads: new MultipartUploads(this.refs) };
+      for (const [, manifest] of bucket.objects) this.refs.add(manifest.layout);
+      state.uploads.restore(bucket.uploads ?? []);
+      this.bucketMap.set(bucket.record.name, state);
     }
   }
 
+  private requireBucket(name: string): BucketState {
+    const state = this.bucketMap.get(name);
+    if (!state) throw new StrataError('NotFound', `bucket ${name} does not exist`, { details: { resource: 'bucket', bucket: name } });
+    return state;
+  }
+
   private createBucket(name: string, createdMs: number): MetaResult {
-    if (this.bucketMap.has(name)) return { ok: false, code: 'AlreadyExists', message: `bucket ${name} already exists` };
+    if (this.bucketMap.has(name)) return refuse('AlreadyExists', `bucket ${name} already exists`, { bucket: name });
     const record = { name, createdMs };
-    this.bucketMap.set(name, { record, objects: newOrderedMap() });
+    this.bucketMap.set(name, { record, objects: newOrderedMap(), uploads: new MultipartUploads(this.refs) });
     return { ok: true, value: record };
   }
 
+  /** Refused while objects remain; in-progress uploads go with the bucket (the GC reclaims their chunks). */
   private deleteBucket(name: string): MetaResult {
     const state = this.bucketMap.get(name);
-    if (!state) return { ok: false, code: 'NotFound', message: `bucket ${name} does not exist` };
-    if (state.objects.size > 0) return { ok: false, code: 'Conflict', message: `bucket ${name} is not empty` };
+    if (!state) return noSuchBucket(name);
+    if (state.objects.size > 0) return refuse('Conflict', `bucket ${name} is not empty`, { reason: 'BucketNotEmpty', bucket: name });
+    state.uploads.clear();
     this.bucketMap.delete(name);
     return { ok: true };
   }
 
   private putObject(command: Extract<MetaCommand, { op: 'putObject' }>): MetaResult {
     const state = this.bucketMap.get(command.bucket);
-    if (!state) return { ok: false, code: 'NotFound', message: `bucket ${command.bucket} does not exist` };
+    if (!state) return noSuchBucket(command.bucket);
     const current = state.objects.get(command.key);
     if (command.ifNoneMatch === '*' && current) {
-      return { ok: false, code: 'Conflict', message: `object ${command.key} already exists` };
+      return refuse('Conflict', `object ${command.key} already exists`, { reason: 'PreconditionFailed' });
     }
-    if (command.ifMatch !== undefined && current?.etag !== command.ifMatch) {
-      return { ok: false, code: 'Conflict', message: `object ${command.key} does not have ETag ${command.ifMatch}` };
+    if (command.ifMatch !== undefined) {
+      if (!current) return refuse('NotFound', `object ${command.key} does not exist`, { resource: 'object', key: command.key });
+      if (current.etag !== normalizeEtag(command.ifMatch)) {
+        return refuse('Conflict', `object ${command.key} does not have ETag ${command.ifMatch}`, { reason: 'PreconditionFailed' });
+      }
     }
-    state.objects.set(command.key, command.manifest);
+    this.replaceObject(state, command.key, command.manifest);
     return { ok: true, value: current };
+  }
+
+  private completeMultipartUpload(command: Extract<MetaCommand, { op: 'completeMultipartUpload' }>): MetaResult {
+    const state = this.bucketMap.get(command.bucket);
+    if (!state) return noSuchBucket(command.bucket);
+    const result = state.uploads.complete(command);
+    if (!result.ok) return result;
+    const manifest = result.value as ObjectManifest;
+    // complete() already took the object's references; replaceObject must not take them twice.
+    const previous = state.objects.get(command.key);
+    this.refs.remove(previous?.layout);
+    state.objects.set(command.key, manifest);
+    return { ok: true, value: manifest };
+  }
+
+  private replaceObject(state: BucketState, key: string, manifest: ObjectManifest): void {
+    this.refs.add(manifest.layout);
+    this.refs.remove(state.objects.get(key)?.layout);
+    state.objects.set(key, manifest);
   }
 
   private deleteObject(bucket: string, key: string): MetaResult {
     const state = this.bucketMap.get(bucket);
-    if (!state) return { ok: false, code: 'NotFound', message: `bucket ${bucket} does not exist` };
+    if (!state) return noSuchBucket(bucket);
     const previous = state.objects.get(key);
+    this.refs.remove(previous?.layout);
     state.objects.delete(key);
     return { ok: true, value: previous };
   }

@@ -16,20 +16,83 @@ export interface BucketRecord {
   createdMs: number;
 }
 
+/** One chunk (shard column j of an object or part) and the node that holds it. */
+export interface ChunkRef {
+  nodeId: number;
+  chunkId: string;
+}
+
+/** Small objects live in the metadata itself (base64), replicated to every voter by Raft. */
+export interface InlineLayout {
+  kind: 'inline';
+  data: string;
+}
+
 /**
- * What the metadata knows about one object. The data path fills in `layout` (where the bytes live);
- * this core keeps it opaque.
+ * Erasure-coded bytes: stripe i of `stripeDataBytes` object bytes is split into `dataShards` shards of
+ * `shardBytes` plus `parityShards` parity shards; shard j of every stripe is block i of chunks[j]. The
+ * last stripe may be shorter, and so are its shards. `codecId` names the coder that wrote the parity, so
+ * a future codec keeps old data readable.
  */
+export interface ErasureLayout {
+  kind: 'erasure';
+  codecId: string;
+  dataShards: number;
+  parityShards: number;
+  stripeDataBytes: number;
+  shardBytes: number;
+  chunks: ChunkRef[];
+}
+
+/** Where the bytes of one object or one multipart part live. */
+export type DataLayout = InlineLayout | ErasureLayout;
+
+export interface MultipartPartLayout {
+  partNumber: number;
+  sizeBytes: number;
+  etag: string;
+  layout: DataLayout;
+}
+
+/** A completed multipart upload: its parts in order, each with its own layout. */
+export interface MultipartLayout {
+  kind: 'multipart';
+  parts: MultipartPartLayout[];
+}
+
+export type ObjectLayout = DataLayout | MultipartLayout;
+
+/** What the metadata knows about one object. `layout` is absent only in tests of the metadata core. */
 export interface ObjectManifest {
   sizeBytes: number;
   etag: string;
   lastModifiedMs: number;
   contentType?: string;
   userMetadata?: Record<string, string>;
-  layout?: unknown;
+  /** Standard headers stored with the object (cache-control, content-disposition, ...). */
+  headers?: Record<string, string>;
+  layout?: ObjectLayout;
 }
 
 export interface ObjectEntry {
   key: string;
   manifest: ObjectManifest;
+}
+
+export interface MultipartUploadRecord {
+  bucket: string;
+  key: string;
+  uploadId: string;
+  initiatedMs: number;
+  contentType?: string;
+  userMetadata?: Record<string, string>;
+  headers?: Record<string, string>;
+}
+
+export interface PartRecord {
+  partNumber: number;
+  etag: string;
+  sizeBytes: number;
+  lastModifiedMs: number;
+  layout: DataLayout;
 }
