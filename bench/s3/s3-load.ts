@@ -130,31 +130,30 @@ export function workerBodies(concurrency: number, sizeBytes: number): Buffer[] {
   return Array.from({ length: concurrency }, () => crypto.randomBytes(sizeBytes));
 }
 
-/** Writes objects of one size: worker w writes `objectKey(prefix, w, seq)`. */
-export function putStep(client: S3Client, prefix: string, bodies: Buffer[]): ClosedLoopOptions['step'] {
-  return (w, seq) => {
+/** Objects a PUT workload wrote (acknowledged), so a GET workload can read them back. */
+export interface WrittenObjects {
+  sizeBytes: number;
+  keys: string[];
+}
+
+/** Writes objects of one size: worker w writes `objectKey(prefix, w, seq)`; acknowledged keys go to `written`. */
+export function putStep(client: S3Client, prefix: string, bodies: Buffer[], written: WrittenObjects): ClosedLoopOptions['step'] {
+  return async (w, seq) => {
     const body = bodies[w];
     // Different bytes in every object (the previous request has completed, so the buffer is free).
     if (body.length >= 8) body.writeUInt32LE(seq, 0);
-    return client.putObject(w, objectKey(prefix, w, seq), body);
+    const key = objectKey(prefix, w, seq);
+    const r = await client.putObject(w, key, body);
+    if (r.ok) written.keys.push(key);
+    return r;
   };
-}
-
-/** The keys a PUT run left, as written per worker: `written[w]` objects for worker w. */
-export interface WrittenObjects {
-  prefix: string;
-  sizeBytes: number;
-  perWorker: number[];
 }
 
 /** Reads back objects a PUT workload wrote, spread over all of them, checking each body's length. */
 export function getStep(client: S3Client, written: WrittenObjects): ClosedLoopOptions['step'] {
-  const keys: string[] = [];
-  written.perWorker.forEach((n, w) => {
-    for (let seq = 0; seq < n; seq++) keys.push(objectKey(written.prefix, w, seq));
-  });
-  if (keys.length === 0) throw new Error(`no objects under ${written.prefix} to read`);
-  // A stride coprime with the key count makes consecutive requests hit different objects.
+  const keys = [...written.keys];
+  if (keys.length === 0) throw new Error('no objects were written to read back');
+  // A large prime stride makes consecutive requests hit different objects.
   let cursor = Math.floor(keys.length / 2);
   return (w) => {
     cursor = (cursor + 7919) % keys.length;
