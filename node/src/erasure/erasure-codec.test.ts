@@ -38,14 +38,18 @@ describe('ErasureCodec (rs-ronomon-v1)', () => {
             data: fc.uint8Array({ minLength: 0, maxLength: 4096 }),
             // A random permutation prefix: which shards survive (at least k of them).
             keep: fc.shuffledSubarray([...Array(k + m).keys()], { minLength: k, maxLength: k + m }),
+            // Survivors as views of the write path's contiguous buffers (read in place) or loose copies.
+            inPlace: fc.boolean(),
           }),
         ),
-        async ({ k, m, data, keep }) => {
+        async ({ k, m, data, keep, inPlace }) => {
           const shards = await encodedStripe(k, m, data);
-          const partial = shards.map((shard, i) => (keep.includes(i) ? Uint8Array.from(shard) : undefined));
+          const expected = shards.map((shard) => Buffer.from(shard));
+          const partial = shards.map((shard, i) => (keep.includes(i) ? (inPlace ? shard : Uint8Array.from(shard)) : undefined));
           const rebuilt = await createErasureCodec({ dataShards: k, parityShards: m }).reconstruct(partial);
           expect(rebuilt).toHaveLength(k + m);
-          rebuilt.forEach((shard, i) => expect(Buffer.from(shard).equals(Buffer.from(shards[i]))).toBe(true));
+          rebuilt.forEach((shard, i) => expect(Buffer.from(shard).equals(expected[i])).toBe(true));
+          shards.forEach((shard, i) => expect(Buffer.from(shard).equals(expected[i])).toBe(true));
         },
       ),
       { numRuns: 300 },
@@ -85,6 +89,25 @@ describe('ErasureCodec (rs-ronomon-v1)', () => {
         expect(loose[j].some((byte) => byte !== 0)).toBe(true);
       }
     }
+  });
+
+  it('is not fooled by shards of one buffer that are out of order or spaced apart', async () => {
+    const k = 3;
+    const m = 2;
+    const shardSize = 64;
+    const expected = await encodedStripe(k, m, patterned(k * shardSize, 4));
+    // One backing buffer, slots in reverse order (data) and with a gap between them (parity).
+    const backing = new Uint8Array(16 * shardSize);
+    const slot = (index: number) => backing.subarray(index * shardSize, (index + 1) * shardSize);
+    const shards = [slot(2), slot(1), slot(0), slot(5), slot(7)];
+    for (let i = 0; i < k; i++) shards[i].set(expected[i]);
+    await createErasureCodec({ dataShards: k, parityShards: m }).encode(shards);
+    for (let i = 0; i < k + m; i++) expect(Buffer.from(shards[i]).equals(Buffer.from(expected[i]))).toBe(true);
+    expect(backing.subarray(6 * shardSize, 7 * shardSize).every((byte) => byte === 0)).toBe(true);
+
+    const partial: (Uint8Array | undefined)[] = [undefined, slot(1), slot(0), slot(5), slot(7)];
+    const rebuilt = await createErasureCodec({ dataShards: k, parityShards: m }).reconstruct(partial);
+    expect(Buffer.from(rebuilt[0]).equals(Buffer.from(expected[0]))).toBe(true);
   });
 
   it('encodes into contiguous parity shards in place and leaves data shards untouched', async () => {

@@ -74,6 +74,13 @@ describe('splitStripe / joinStripe', () => {
     expect(Array.from(copied)).toEqual(Array.from(data));
   });
 
+  it('copies shards of one buffer that are out of order instead of taking a wrong view', () => {
+    const backing = bytes(48, 7);
+    const shards = [backing.subarray(32, 48), backing.subarray(16, 32), backing.subarray(0, 16)];
+    const expected = [...shards[0], ...shards[1], ...shards[2]];
+    expect(Array.from(joinStripe(shards, 3, 40))).toEqual(expected.slice(0, 40));
+  });
+
   it('returns a view of the first shard when the data fits in it', () => {
     const loose = [bytes(16, 2), bytes(16, 3)];
     const joined = joinStripe(loose, 2, 10);
