@@ -113,3 +113,12 @@ describe('populateKeys', () => {
     client.close();
   });
 });
+
+describe('workerBodies', () => {
+  it('gives each worker a body of the size asked, different from the others, from one shared pool', () => {
+    const bodies = workerBodies(8, 100_000);
+    expect(bodies.every((b) => b.length === 100_000)).toBe(true);
+    expect(new Set(bodies.map((b) => b.toString('hex'))).size).toBe(8);
+    expect(new Set(bodies.map((b) => b.buffer)).size).toBe(1);
+  });
+});

