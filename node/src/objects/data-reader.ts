@@ -1,0 +1,111 @@
+import type { ErasureCodec } from '../erasure/erasure-codec.js';
+import { joinStripe, shardSizeBytes } from '../erasure/stripe.js';
+import type { DataLayout, ErasureLayout } from '../meta/records.js';
+import { StrataError } from '../platform/errors.js';
+import type { ResolvedObjectServiceOptions } from './object-service-options.js';
+import { withTimeout } from './with-timeout.js';
+
+type Options = Pick<ResolvedObjectServiceOptions, 'chunkStores' | 'clock' | 'logger' | 'readTimeoutMs' | 'codecForLayout'>;
+
+/** Bytes [start, end] (inclusive) of one object or part of `sizeBytes` stored with `layout`. */
+export async function* readData(options: Options, layout: DataLayout, sizeBytes: number, start: number, end: number): AsyncGenerator<Uint8Array> {
+  if (end < start) return;
+  if (layout.kind === 'inline') {
+    const data = Buffer.from(layout.data, 'base64');
+    if (data.byteLength !== sizeBytes) throw new StrataError('Corruption', `inline data holds ${data.byteLength} bytes, the manifest says ${sizeBytes}`);
+    yield data.subarray(start, end + 1);
+    return;
+  }
+  yield* readErasure(options, layout, sizeBytes, start, end);
+}
+
+/** One chunk being read block by block from `fromStripe` to the last stripe the range needs. */
+interface Column {
+  index: number;
+  iterator: AsyncIterator<Uint8Array>;
+}
+
+/**
+ * Reads only the stripes the range needs, from the k data chunks. A chunk that fails (node down,
+ * Corruption, timeout, short block) is dropped for the rest of the read and replaced by the next unused
+ * chunk (parity), and the stripes from then on are reconstructed: a degraded read.
+ */
+async function* readErasure(options: Options, layout: ErasureLayout, sizeBytes: number, start: number, end: number): AsyncGenerator<Uint8Array> {
+  const { dataShards: k, parityShards: m, stripeDataBytes: stripeBytes } = layout;
+  const codec: ErasureCodec = options.codecForLayout(layout);
+  const stripeCount = Math.ceil(sizeBytes / stripeBytes);
+  const firstStripe = Math.floor(start / stripeBytes);
+  const lastStripe = Math.floor(end / stripeBytes);
+  const dead = new Set<number>();
+  const active = new Map<number, Column>();
+  let nextUnused = 0;
+
+  const open = (index: number, fromStripe: number): Column => {
+    const chunk = layout.chunks[index];
+    const blocks = options.chunkStores.forNode(chunk.nodeId).readBlocks(chunk.chunkId, fromStripe, lastStripe - fromStripe + 1);
+    return { index, iterator: blocks[Symbol.asyncIterator]() };
+  };
+  const close = (column: Column): void => {
+    active.delete(column.index);
+    column.iterator.return?.().catch(() => {});
+  };
+  const fetch = async (column: Column, stripe: number, expectedBytes: number): Promise<Uint8Array | undefined> => {
+    const chunk = layout.chunks[column.index];
+    const pending = column.iterator.next();
+    pending.catch(() => {}); // a timed-out read may still fail later
+    try {
+      const result = await withTimeout(pending, options.readTimeoutMs, options.clock, `reading block ${stripe} of chunk ${chunk.chunkId}`);
+      if (result.done) throw new StrataError('Corruption', `chunk ${chunk.chunkId} ended before block ${stripe}`);
+      if (result.value.byteLength !== expectedBytes) {
+        throw new StrataError('Corruption', `block ${stripe} of chunk ${chunk.chunkId} has ${result.value.byteLength} bytes, expected ${expectedBytes}`);
+      }
+      return result.value;
+    } catch (error) {
+      options.logger.warn({ err: error, chunkId: chunk.chunkId, nodeId: chunk.nodeId, block: stripe }, 'chunk read failed; reading parity instead');
+      dead.add(column.index);
+      close(column);
+      return undefined;
+    }
+  };
+
+  try {
+    for (let i = 0; i < k; i++) active.set(i, open(i, firstStripe));
+    nextUnused = k;
+    for (let stripe = firstStripe; stripe <= lastStripe; stripe++) {
+      const stripeStart = stripe * stripeBytes;
+      const dataBytes = Math.min(stripeBytes, sizeBytes - stripeStart);
+      const shardBytes = stripe === stripeCount - 1 && dataBytes < stripeBytes ? shardSizeBytes(dataBytes, k) : layout.shardBytes;
+      const shards: (Uint8Array | undefined)[] = new Array(k + m).fill(undefined);
+      let present = 0;
+      let round = [...active.values()];
+      while (round.length > 0) {
+        const blocks = await Promise.all(round.map((column) => fetch(column, stripe, shardBytes)));
+        round.forEach((column, r) => {
+          if (blocks[r] !== undefined) {
+            shards[column.index] = blocks[r];
+            present++;
+          }
+        });
+        round = [];
+        while (present + round.length < k && nextUnused < k + m) {
+          const column = open(nextUnused++, stripe);
+          active.set(column.index, column);
+          round.push(column);
+        }
+      }
+      if (present < k) {
+        throw new StrataError('Unavailable', `only ${present} of the ${k} chunks needed are readable for stripe ${stripe} (${dead.size} failed)`, {
+          retryable: true,
+          details: { chunks: layout.chunks.map((c) => c.chunkId) },
+        });
+      }
+      const complete = shards.slice(0, k).every((s) => s !== undefined) ? (shards as Uint8Array[]) : await codec.reconstruct(shards);
+      const data = joinStripe(complete, k, dataBytes);
+      const from = Math.max(start, stripeStart) - stripeStart;
+      const to = Math.min(end + 1, stripeStart + dataBytes) - stripeStart;
+      yield data.subarray(from, to);
+    }
+  } finally {
+    for (const column of [...active.values()]) close(column);
+  }
+}

@@ -1,0 +1,182 @@
+import { shardSizeBytes, splitStripe } from '../erasure/stripe.js';
+import type { DataLayout, ErasureLayout } from '../meta/records.js';
+import { defaultErasureScheme, placeShards } from '../placement/placement.js';
+import { StrataError } from '../platform/errors.js';
+import type { ChunkWriter } from '../ports/chunk-store.js';
+import type { ErasureScheme, ResolvedObjectServiceOptions } from './object-service-options.js';
+import { randomHexId } from './random-id.js';
+import { StripeSource } from './stripe-source.js';
+import { withTimeout } from './with-timeout.js';
+
+export interface WriteDataInput {
+  body: AsyncIterable<Uint8Array>;
+  /** Declared length: checked against the body; lets a big write fail placement before reading it. */
+  sizeBytes?: number;
+  /** Base64 MD5 from Content-MD5. */
+  contentMd5?: string;
+}
+
+export interface WrittenData {
+  layout: DataLayout;
+  sizeBytes: number;
+  md5: Buffer;
+  /** The chunks written (empty when inline): deleted again if the manifest is refused. */
+  chunks: { nodeId: number; chunkId: string }[];
+}
+
+type Options = Pick<
+  ResolvedObjectServiceOptions,
+  'chunkStores' | 'placementView' | 'clock' | 'random' | 'logger' | 'stripeDataBytes' | 'inlineThresholdBytes' | 'erasure' | 'writeTimeoutMs' | 'createCodec'
+>;
+
+/**
+ * Streams one body into durable storage, stripe by stripe: inline when it is small, else k data + m
+ * parity chunks on k+m distinct nodes. Resolves only once every chunk is committed; on any failure
+ * (store error, capacity, timeout, body error, digest or length mismatch) every chunk is aborted and
+ * the error is rethrown, so no manifest can point at partial data.
+ */
+export async function writeData(options: Options, input: WriteDataInput): Promise<WrittenData> {
+  const source = new StripeSource(input.body, options.stripeDataBytes);
+  const stripes = source.stripes();
+  // A body known to be big gets its placement before a byte is read: Unavailable costs the client nothing.
+  let plan = input.sizeBytes !== undefined && input.sizeBytes > options.inlineThresholdBytes ? await planChunks(options, input.sizeBytes) : undefined;
+
+  // Hold back up to threshold+1 bytes to learn whether the body fits inline.
+  const held: Uint8Array[] = [];
+  let heldBytes = 0;
+  let ended = false;
+  if (plan === undefined) {
+    while (heldBytes <= options.inlineThresholdBytes) {
+      const next = await stripes.next();
+      if (next.done) {
+        ended = true;
+        break;
+      }
+      held.push(next.value);
+      heldBytes += next.value.byteLength;
+    }
+    if (ended) {
+      const data = Buffer.concat(held);
+      checkBody(source, input);
+      return { layout: { kind: 'inline', data: data.toString('base64') }, sizeBytes: data.byteLength, md5: source.digest(), chunks: [] };
+    }
+    plan = await planChunks(options, input.sizeBytes);
+  }
+  return writeErasure(options, plan, source, held, stripes, input);
+}
+
+interface ChunkPlan {
+  scheme: ErasureScheme;
+  versionId: string;
+  shardBytes: number;
+  expectedChunkBytes: number;
+  nodeIds: number[];
+}
+
+async function planChunks(options: Options, sizeBytes: number | undefined): Promise<ChunkPlan> {
+  const view = await options.placementView();
+  const scheme = options.erasure === 'auto' ? defaultErasureScheme(Math.max(1, view.filter((n) => n.state === 'active').length)) : options.erasure;
+  const shardBytes = shardSizeBytes(options.stripeDataBytes, scheme.dataShards);
+  const expectedChunkBytes = sizeBytes === undefined ? shardBytes : Math.max(1, Math.ceil(sizeBytes / options.stripeDataBytes)) * shardBytes;
+  const versionId = randomHexId(options.random);
+  // Throws Unavailable (retryable) when fewer than k+m nodes are eligible: nothing has been written.
+  const nodeIds = placeShards({ nodes: view, shardCount: scheme.dataShards + scheme.parityShards, seed: versionId, shardBytes: expectedChunkBytes });
+  return { scheme, versionId, shardBytes, expectedChunkBytes, nodeIds };
+}
+
+async function writeErasure(
+  options: Options,
+  plan: ChunkPlan,
+  source: StripeSource,
+  held: Uint8Array[],
+  rest: AsyncGenerator<Uint8Array>,
+  input: WriteDataInput,
+): Promise<WrittenData> {
+  const { dataShards: k, parityShards: m } = plan.scheme;
+  const codec = options.createCodec(plan.scheme);
+  const chunks = plan.nodeIds.map((nodeId, j) => ({ nodeId, chunkId: `${plan.versionId}.${j}` }));
+  const timed = <T>(promise: Promise<T>, what: string): Promise<T> => withTimeout(promise, options.writeTimeoutMs, options.clock, what);
+  const writers: (ChunkWriter | undefined)[] = new Array(chunks.length).fill(undefined);
+  let committed = false;
+  let commitStarted = false;
+  try {
+    const created = await Promise.allSettled(
+      chunks.map((c, j) =>
+        timed(options.chunkStores.forNode(c.nodeId).create(c.chunkId, { blockSizeBytes: plan.shardBytes, expectedBytes: plan.expectedChunkBytes }), `creating chunk ${c.chunkId} on node ${c.nodeId}`).then((w) => {
+          writers[j] = w;
+        }),
+      ),
+    );
+    const refused = created.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (refused) throw refused.reason;
+
+    let shortSeen = false;
+    const writeStripe = async (stripe: Uint8Array): Promise<void> => {
+      // Only the last stripe may be short; its shards shrink with it (ChunkStore allows a short last block).
+      if (shortSeen) throw new Error('a stripe followed a short stripe');
+      const full = stripe.byteLength === options.stripeDataBytes;
+      shortSeen = !full;
+      const shardBytes = full ? plan.shardBytes : shardSizeBytes(stripe.byteLength, k);
+      const parityRegion = new Uint8Array(m * shardBytes);
+      const shards = [...splitStripe(stripe, k, shardBytes)];
+      for (let p = 0; p < m; p++) shards.push(parityRegion.subarray(p * shardBytes, (p + 1) * shardBytes));
+      await codec.encode(shards);
+      await Promise.all(shards.map((shard, j) => timed(writers[j]!.append(shard), `appending to chunk ${chunks[j].chunkId}`)));
+    };
+
+    // One stripe in flight while the next is read from the body: at most two stripes held.
+    let pending: Promise<void> | undefined;
+    const submit = async (stripe: Uint8Array): Promise<void> => {
+      if (pending) await pending;
+      const next = writeStripe(stripe);
+      next.catch(() => {}); // observed when awaited; never an unhandled rejection meanwhile
+      pending = next;
+    };
+    for (const stripe of held.splice(0)) await submit(stripe);
+    for await (const stripe of { [Symbol.asyncIterator]: () => rest }) await submit(stripe);
+    if (pending) await pending;
+    checkBody(source, input);
+    commitStarted = true;
+    await Promise.all(writers.map((w, j) => timed(w!.commit(), `committing chunk ${chunks[j].chunkId}`)));
+    committed = true;
+  } finally {
+    if (!committed) await discard(options, chunks, writers, commitStarted);
+  }
+  const layout: ErasureLayout = {
+    kind: 'erasure',
+    codecId: codec.id,
+    dataShards: k,
+    parityShards: m,
+    stripeDataBytes: options.stripeDataBytes,
+    shardBytes: plan.shardBytes,
+    chunks,
+  };
+  return { layout, sizeBytes: source.sizeBytes, md5: source.digest(), chunks };
+}
+
+/**
+ * Abort every writer, and once commits were under way delete the chunks some may have committed. Best
+ * effort: the GC is the backstop for whatever a down node kept.
+ */
+async function discard(options: Options, chunks: { nodeId: number; chunkId: string }[], writers: (ChunkWriter | undefined)[], deleteCommitted: boolean): Promise<void> {
+  await Promise.allSettled(
+    chunks.map(async (c, j) => {
+      try {
+        const timed = <T>(promise: Promise<T>): Promise<T> => withTimeout(promise, options.writeTimeoutMs, options.clock, `discarding chunk ${c.chunkId}`);
+        if (writers[j]) await timed(writers[j].abort());
+        if (deleteCommitted) await timed(options.chunkStores.forNode(c.nodeId).delete(c.chunkId));
+      } catch (error) {
+        options.logger.warn({ err: error, chunkId: c.chunkId, nodeId: c.nodeId }, 'could not discard a chunk of a failed write; the GC will');
+      }
+    }),
+  );
+}
+
+function checkBody(source: StripeSource, input: WriteDataInput): void {
+  if (input.sizeBytes !== undefined && source.sizeBytes !== input.sizeBytes) {
+    throw new StrataError('InvalidArgument', `the body has ${source.sizeBytes} bytes, ${input.sizeBytes} were declared`, { details: { reason: 'IncompleteBody' } });
+  }
+  if (input.contentMd5 !== undefined && source.digest().toString('base64') !== input.contentMd5) {
+    throw new StrataError('Conflict', 'the body does not match Content-MD5', { details: { reason: 'BadDigest' } });
+  }
+}

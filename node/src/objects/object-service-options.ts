@@ -1,0 +1,80 @@
+import { createErasureCodec, erasureCodecForLayout, type ErasureCodec } from '../erasure/erasure-codec.js';
+import type { PlacementNode } from '../placement/placement.js';
+import type { Clock } from '../platform/clock.js';
+import { StrataError } from '../platform/errors.js';
+import { silentLogger, type Logger } from '../platform/logger.js';
+import { noopMetrics, type MetricsSink } from '../platform/metrics.js';
+import type { Random } from '../platform/random.js';
+import type { ChunkStoreDirectory } from '../ports/chunk-store.js';
+import type { MetadataAccess } from './metadata-access.js';
+
+export interface ErasureScheme {
+  dataShards: number;
+  parityShards: number;
+}
+
+export interface ObjectServiceOptions {
+  selfId: number;
+  metadata: MetadataAccess;
+  chunkStores: ChunkStoreDirectory;
+  /** Who is active/online and how much room each has (the composition root wires membership + usage). */
+  placementView: () => Promise<PlacementNode[]>;
+  clock: Clock;
+  /** Object version ids and upload ids. */
+  random: Random;
+  logger?: Logger;
+  metrics?: MetricsSink;
+  /** Object bytes per stripe (default 1 MiB). */
+  stripeDataBytes?: number;
+  /** Objects (and parts) at most this big go inline into the Raft metadata (default 16 KiB). */
+  inlineThresholdBytes?: number;
+  /** k+m for new objects; 'auto' = defaultErasureScheme(number of active members). */
+  erasure?: ErasureScheme | 'auto';
+  /** Longest a chunk create/append/commit may take before the write is aborted (default 30 s). */
+  writeTimeoutMs?: number;
+  /** Longest one block read may take before the read turns to parity (default 10 s). */
+  readTimeoutMs?: number;
+  /** Every multipart part but the last must be at least this big (S3: 5 MiB). */
+  minPartSizeBytes?: number;
+  /** The codec new layouts are written with. */
+  createCodec?: (scheme: ErasureScheme) => ErasureCodec;
+  /** The codec a stored layout names (throws Corruption for an unknown id). */
+  codecForLayout?: (layout: { codecId: string } & ErasureScheme) => ErasureCodec;
+}
+
+export type ResolvedObjectServiceOptions = Required<ObjectServiceOptions>;
+
+export const MIB = 1024 * 1024;
+
+export function resolveObjectServiceOptions(options: ObjectServiceOptions): ResolvedObjectServiceOptions {
+  const resolved: ResolvedObjectServiceOptions = {
+    logger: silentLogger,
+    metrics: noopMetrics,
+    stripeDataBytes: MIB,
+    inlineThresholdBytes: 16 * 1024,
+    erasure: 'auto',
+    writeTimeoutMs: 30_000,
+    readTimeoutMs: 10_000,
+    minPartSizeBytes: 5 * MIB,
+    createCodec: createErasureCodec,
+    codecForLayout: erasureCodecForLayout,
+    ...stripUndefined(options),
+  } as ResolvedObjectServiceOptions;
+  const positive = (name: keyof ObjectServiceOptions, value: number, min: number): void => {
+    if (!Number.isSafeInteger(value) || value < min) throw new StrataError('InvalidConfig', `object service option ${name} must be an integer >= ${min}, got ${value}`);
+  };
+  positive('stripeDataBytes', resolved.stripeDataBytes, 8);
+  positive('inlineThresholdBytes', resolved.inlineThresholdBytes, 0);
+  positive('writeTimeoutMs', resolved.writeTimeoutMs, 1);
+  positive('readTimeoutMs', resolved.readTimeoutMs, 1);
+  positive('minPartSizeBytes', resolved.minPartSizeBytes, 0);
+  if (resolved.erasure !== 'auto') {
+    positive('erasure', resolved.erasure.dataShards, 1);
+    positive('erasure', resolved.erasure.parityShards, 0);
+  }
+  return resolved;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,52 @@
+import { createHash, type Hash } from 'node:crypto';
+
+/**
+ * Cuts a request body into stripes of `stripeDataBytes` (the last one shorter), hashing MD5 as the bytes
+ * pass. Each stripe is a fresh buffer: chunk writers may keep a block until it is flushed.
+ */
+export class StripeSource {
+  private readonly md5: Hash = createHash('md5');
+  private byteCount = 0;
+  private finished = false;
+  private digestValue: Buffer | undefined;
+
+  constructor(
+    private readonly body: AsyncIterable<Uint8Array>,
+    private readonly stripeDataBytes: number,
+  ) {}
+
+  /** Object bytes seen so far. */
+  get sizeBytes(): number {
+    return this.byteCount;
+  }
+
+  /** The MD5 of the whole body; only once every stripe was taken. */
+  digest(): Buffer {
+    if (!this.finished) throw new Error('StripeSource.digest() before the body was read to its end');
+    this.digestValue ??= this.md5.digest();
+    return this.digestValue;
+  }
+
+  async *stripes(): AsyncGenerator<Uint8Array> {
+    let stripe = new Uint8Array(this.stripeDataBytes);
+    let filled = 0;
+    for await (const piece of this.body) {
+      this.md5.update(piece);
+      this.byteCount += piece.byteLength;
+      let offset = 0;
+      while (offset < piece.byteLength) {
+        const take = Math.min(piece.byteLength - offset, this.stripeDataBytes - filled);
+        stripe.set(piece.subarray(offset, offset + take), filled);
+        filled += take;
+        offset += take;
+        if (filled === this.stripeDataBytes) {
+          yield stripe;
+          stripe = new Uint8Array(this.stripeDataBytes);
+          filled = 0;
+        }
+      }
+    }
+    this.finished = true;
+    if (filled > 0) yield stripe.subarray(0, filled);
+  }
+}
