@@ -69,7 +69,7 @@ export class MultipartUploads {
     if (command.parts.length === 0) return refuse('InvalidArgument', 'a multipart upload needs at least one part', { reason: 'MalformedXML' });
     const chosen: PartRecord[] = [];
     let previousNumber = 0;
-    for (const [i, wanted] of command.parts.entries()) {
+    for (const wanted of command.parts) {
       if (wanted.partNumber <= previousNumber) {
         return refuse('Conflict', `part ${wanted.partNumber} is listed after part ${previousNumber}`, { reason: 'InvalidPartOrder' });
       }
@@ -78,13 +78,16 @@ export class MultipartUploads {
       if (!part || normalizeEtag(wanted.etag) !== part.etag) {
         return refuse('Conflict', `part ${wanted.partNumber} was not uploaded or its ETag does not match`, { reason: 'InvalidPart', partNumber: wanted.partNumber });
       }
-      if (i < command.parts.length - 1 && part.sizeBytes < command.minPartSizeBytes) {
-        return refuse('Conflict', `part ${wanted.partNumber} is ${part.sizeBytes} bytes, below the ${command.minPartSizeBytes}-byte minimum`, {
+      chosen.push(part);
+    }
+    // Sizes only once every listed part is known to exist (S3 reports InvalidPart first).
+    for (const part of chosen.slice(0, -1)) {
+      if (part.sizeBytes < command.minPartSizeBytes) {
+        return refuse('Conflict', `part ${part.partNumber} is ${part.sizeBytes} bytes, below the ${command.minPartSizeBytes}-byte minimum`, {
           reason: 'EntityTooSmall',
-          partNumber: wanted.partNumber,
+          partNumber: part.partNumber,
         });
       }
-      chosen.push(part);
     }
     const layout: MultipartLayout = {
       kind: 'multipart',
