@@ -171,7 +171,7 @@ describe('FsChunkStore', () => {
     expect((await rejection(writer.append(block(6, 2, 64)))).code).toBe('Conflict');
     expect(await readdir(join(dir, 'tmp'))).toEqual([]);
     expect(await store.stat('gone')).toBeUndefined();
-    expect(await collect(store.list())).toEqual([]);
+    expect(await collect2(store.list())).toEqual([]);
     expect((await store.usage()).usedBytes).toBe(0);
     // The id is free again.
     await put(store, 'gone', 6, 64, 100);
