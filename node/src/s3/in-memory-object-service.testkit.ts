@@ -212,9 +212,10 @@ export class InMemoryObjectService implements ObjectService {
     const u = this.upload(input.bucket, input.key, input.uploadId);
     const chosen: Buffer[] = [];
     const md5s: Buffer[] = [];
+    // The order is checked first, as S3 does, then each part.
+    if (input.parts.some((p, i) => i > 0 && p.partNumber <= input.parts[i - 1].partNumber)) throw conflict('InvalidPartOrder');
     for (let i = 0; i < input.parts.length; i++) {
       const p = input.parts[i];
-      if (i > 0 && p.partNumber <= input.parts[i - 1].partNumber) throw conflict('InvalidPartOrder');
       const part = u.parts.get(p.partNumber);
       if (part === undefined || part.info.etag !== p.etag) throw conflict('InvalidPart');
       if (i < input.parts.length - 1 && part.data.length < this.minPartSizeBytes) throw conflict('EntityTooSmall');
