@@ -207,6 +207,7 @@ export class StrataObjectService implements ObjectService {
     });
     // Fail a doomed conditional write before its bytes are stored; Raft re-checks it atomically.
     if (input.ifNoneMatch === '*' && current) throw preconditionFailed(`object ${input.key} already exists`);
+    if (input.ifMatch !== undefined && !current) throw new StrataError('NotFound', `object ${input.key} does not exist`, { details: { resource: 'object', bucket: input.bucket, key: input.key } });
     if (input.ifMatch !== undefined && current && current.etag !== normalizeEtag(input.ifMatch)) throw preconditionFailed(`If-Match ${input.ifMatch} does not match`);
     const written = await this.write(input);
     const manifest: ObjectManifest = {
