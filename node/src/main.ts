@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { AdminServer } from './admin/admin-server.js';
 import { PromMetricsSink } from './admin/prom-metrics-sink.js';
-import { resolveConfig, type StrataConfig } from './config/index.js';
+import { loadS3Credentials, resolveConfig, type StrataConfig } from './config/index.js';
 import { MetaStateMachine } from './meta/meta-state-machine.js';
 import { StrataError, isStrataError } from './platform/errors.js';
 import type { Logger } from './platform/logger.js';
@@ -15,6 +15,13 @@ import { SystemClock } from './platform/real/system-clock.js';
 import { checkDataDirWritable, readIdentity, writeIdentity } from './storage/fs/node-identity.js';
 import { LevelLogStore } from './storage/level/level-log-store.js';
 import { GrpcTransport } from './transport/grpc/grpc-transport.js';
+import { ChunkGarbageCollector } from './objects/chunk-garbage-collector.js';
+import { NodeUsageMonitor } from './objects/node-usage-monitor.js';
+import { StrataObjectService } from './objects/strata-object-service.js';
+import { S3Server } from './s3/s3-server.js';
+import { FsChunkStore } from './storage/fs/fs-chunk-store.js';
+import { ChunkServiceServer } from './transport/grpc/chunk-service-server.js';
+import { GrpcChunkStoreDirectory } from './transport/grpc/grpc-chunk-store-directory.js';
 import { MetadataService } from './runtime/metadata-service.js';
 import { NodeAdminService } from './runtime/node-admin-service.js';
 import { Replica } from './runtime/replica.js';
@@ -97,6 +104,8 @@ async function startServer(config: StrataConfig, logger: Logger): Promise<Runnin
   const metrics = new PromMetricsSink();
   const selfAddress = `${node.bindAddress}:${node.clusterPort}`;
 
+  // Refuse a start without S3 keys before touching any data.
+  const credentials = await loadS3Credentials(config, process.env);
   const identity = await readIdentity(node.dataDir);
   if (identity && identity.nodeId !== node.nodeId) {
     throw new StrataError('InvalidConfig', `${node.dataDir} holds the data of node-${identity.nodeId}, but this is --node-id ${node.nodeId}`);
@@ -108,12 +117,24 @@ async function startServer(config: StrataConfig, logger: Logger): Promise<Runnin
     cacheSizeBytes: config.metadata.rocksdbCacheSizeBytes,
     logger: logger.child({ component: 'raft-log' }),
   });
+  const chunkStore = await FsChunkStore.open({
+    dir: joinPath(node.dataDir, 'chunks'),
+    syncWrites: config.storage.syncWrites,
+    directIo: config.storage.directIo,
+    reserveBytes: config.storage.reserveBytes,
+    logger: logger.child({ component: 'chunks' }),
+    metrics,
+    clock,
+  });
+  // Until the replica exists (join/bootstrap), the cluster ID is the one on disk, if any.
+  let currentClusterId = (): string => identity?.clusterId ?? '';
   const transport = new GrpcTransport({
     nodeId: node.nodeId,
     listenAddress: selfAddress,
     clusterId: identity?.clusterId ?? '',
     logger: logger.child({ component: 'transport' }),
     metrics,
+    services: [new ChunkServiceServer({ store: chunkStore, nodeId: node.nodeId, clusterId: () => currentClusterId(), logger: logger.child({ component: 'chunk-service' }) })],
     maxConnections: config.network.maxConnections,
     tcpNoDelay: config.network.tcpNodelay,
     // 0 in the config means "the kernel's default", which the transport expresses as no option at all.
@@ -150,7 +171,41 @@ async function startServer(config: StrataConfig, logger: Logger): Promise<Runnin
     },
   });
 
+  currentClusterId = () => replica!.clusterId;
   const metadata = new MetadataService(replica, meta);
+  const chunkStores = new GrpcChunkStoreDirectory({
+    selfId: node.nodeId,
+    local: chunkStore,
+    addressOf: (id) => meta.member(id)?.address,
+    clusterId: () => replica!.clusterId,
+    logger: logger.child({ component: 'chunk-directory' }),
+  });
+  const usage = new NodeUsageMonitor({ members: () => meta.members(), chunkStores, clock, logger: logger.child({ component: 'usage' }) });
+  const objects = new StrataObjectService({
+    selfId: node.nodeId,
+    metadata,
+    chunkStores,
+    placementView: () => usage.view(),
+    clock,
+    random,
+    logger: logger.child({ component: 'objects' }),
+    metrics,
+    stripeDataBytes: config.data.stripeSizeBytes,
+    inlineThresholdBytes: config.data.inlineThresholdBytes,
+    erasure: config.data.erasureDataShards === 0 ? 'auto' : { dataShards: config.data.erasureDataShards, parityShards: config.data.erasureParityShards },
+  });
+  const garbage = new ChunkGarbageCollector({ selfId: node.nodeId, store: chunkStore, metadata, clock, logger: logger.child({ component: 'gc' }) });
+  const s3 = new S3Server({
+    host: node.bindAddress,
+    port: node.s3Port,
+    service: objects,
+    credentials,
+    region: config.s3.region,
+    virtualHostSuffixes: config.s3.virtualHostSuffixes,
+    metrics,
+    clock,
+    logger: logger.child({ component: 's3' }),
+  });
   const admin = new AdminServer({
     host: node.bindAddress,
     port: node.adminPort,
@@ -181,12 +236,19 @@ async function startServer(config: StrataConfig, logger: Logger): Promise<Runnin
       });
     }
   }
-  logger.info({ cluster: selfAddress, admin: `http://${node.bindAddress}:${admin.port}` }, 'strata-server is up');
+  usage.start();
+  garbage.start();
+  await s3.start();
+  logger.info({ cluster: selfAddress, admin: `http://${node.bindAddress}:${admin.port}`, s3: `http://${node.bindAddress}:${s3.port}` }, 'strata-server is up');
 
   return {
     replica,
     async stop() {
+      await s3.stop();
       await admin.stop();
+      garbage.stop();
+      usage.stop();
+      chunkStores.close();
       await replica!.stop();
     },
   };

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { StrataError } from '../platform/errors.js';
+import type { ChunkStore, ChunkStoreDirectory } from '../ports/chunk-store.js';
+import { SimClock } from '../testing/sim-clock.js';
+import { NodeUsageMonitor } from './node-usage-monitor.js';
+
+function directory(down: Set<number>): ChunkStoreDirectory {
+  return {
+    forNode: (id) =>
+      ({
+        usage: async () => {
+          if (down.has(id)) throw new StrataError('Unavailable', `node-${id} is down`, { retryable: true });
+          return { usedBytes: id * 10, availableBytes: id * 1000 };
+        },
+      }) as unknown as ChunkStore,
+  };
+}
+
+describe('NodeUsageMonitor', () => {
+  it('reports members that answer as online with their free space, and the others as offline once stale', async () => {
+    const clock = new SimClock();
+    const down = new Set<number>();
+    const members = [
+      { id: 1, state: 'active' as const },
+      { id: 2, state: 'active' as const },
+      { id: 3, state: 'draining' as const },
+    ];
+    const monitor = new NodeUsageMonitor({ members: () => members, chunkStores: directory(down), clock, intervalMs: 1_000, staleAfterMs: 2_500 });
+    expect(await monitor.view()).toEqual([
+      { id: 1, state: 'active', online: true, availableBytes: 1000 },
+      { id: 2, state: 'active', online: true, availableBytes: 2000 },
+      { id: 3, state: 'draining', online: true, availableBytes: 3000 },
+    ]);
+    down.add(2);
+    monitor.start();
+    await clock.runFor(3_100);
+    const view = await monitor.view();
+    expect(view.find((n) => n.id === 2)).toEqual({ id: 2, state: 'active', online: false, availableBytes: 0 });
+    expect(view.find((n) => n.id === 1)?.online).toBe(true);
+    expect(monitor.usedBytes().get(3)).toBe(30);
+    monitor.stop();
+  });
+});

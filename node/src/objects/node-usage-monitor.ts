@@ -1,0 +1,87 @@
+import type { Clock, TimerHandle } from '../platform/clock.js';
+import { silentLogger, type Logger } from '../platform/logger.js';
+import type { ChunkStoreDirectory } from '../ports/chunk-store.js';
+import type { MemberState } from '../meta/records.js';
+import type { PlacementNode } from '../placement/placement.js';
+
+export interface NodeUsageMonitorOptions {
+  /** The cluster's members as the replicated metadata knows them. */
+  members: () => { id: number; state: MemberState }[];
+  chunkStores: ChunkStoreDirectory;
+  clock: Clock;
+  logger?: Logger;
+  /** How often every member's chunk store is asked for its usage. */
+  intervalMs?: number;
+  /** A member that has not answered for this long counts as offline. */
+  staleAfterMs?: number;
+}
+
+interface Sample {
+  availableBytes: number;
+  usedBytes: number;
+  atMs: number;
+}
+
+/**
+ * This node's view of where new shards may go: every member's free space, polled over the cluster port.
+ * Answering the poll is what "online" means for placement, the same on every node (Raft heartbeats only
+ * show the leader who is alive).
+ */
+export class NodeUsageMonitor {
+  private readonly samples = new Map<number, Sample>();
+  private timer?: TimerHandle;
+  private readonly intervalMs: number;
+  private readonly staleAfterMs: number;
+  private readonly logger: Logger;
+  private polling?: Promise<void>;
+
+  constructor(private readonly options: NodeUsageMonitorOptions) {
+    this.intervalMs = options.intervalMs ?? 1_000;
+    this.staleAfterMs = options.staleAfterMs ?? 3 * this.intervalMs + 1_000;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  start(): void {
+    this.timer = this.options.clock.setInterval(() => void this.poll(), this.intervalMs);
+    void this.poll();
+  }
+
+  stop(): void {
+    this.timer?.cancel();
+  }
+
+  /** Poll every member now (at most one poll at a time). */
+  poll(): Promise<void> {
+    this.polling ??= this.pollAll().finally(() => (this.polling = undefined));
+    return this.polling;
+  }
+
+  /** The placement view; polls first when nothing has been heard yet (right after start). */
+  async view(): Promise<PlacementNode[]> {
+    if (this.samples.size === 0) await this.poll();
+    const now = this.options.clock.nowMs();
+    return this.options.members().map((member) => {
+      const sample = this.samples.get(member.id);
+      const online = sample !== undefined && now - sample.atMs <= this.staleAfterMs;
+      return { id: member.id, state: member.state, online, availableBytes: online ? sample.availableBytes : 0 };
+    });
+  }
+
+  /** Bytes of chunks held per node, as last reported. */
+  usedBytes(): Map<number, number> {
+    return new Map([...this.samples].map(([id, s]) => [id, s.usedBytes]));
+  }
+
+  private async pollAll(): Promise<void> {
+    await Promise.all(
+      this.options.members().map(async (member) => {
+        try {
+          const usage = await this.options.chunkStores.forNode(member.id).usage();
+          this.samples.set(member.id, { ...usage, atMs: this.options.clock.nowMs() });
+        } catch (err) {
+          this.logger.debug({ node: member.id, err: String(err) }, 'chunk store usage not available');
+        }
+      }),
+    );
+  }
+}
