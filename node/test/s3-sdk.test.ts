@@ -106,6 +106,16 @@ describe('S3 through the AWS SDK v3 on a 3-node cluster', () => {
     expect(after.Contents?.map((o) => o.Key)).toEqual(['tree/dir-29/file-098', 'tree/dir-29/file-099']);
   });
 
+  it('exports the guide\'s S3, data and chunk storage metrics', async () => {
+    const text = await (await fetch(`${cluster.adminUrl(2)}/metrics`)).text();
+    for (const name of ['strata_data_reads_total', 'strata_data_writes_total', 'strata_data_bytes_read', 'strata_data_bytes_written', 'strata_chunk_storage_bytes', 'strata_chunk_storage_available_bytes']) {
+      expect(text, name).toMatch(new RegExp(`^${name}(\\{[^}]*\\})? \\d`, 'm'));
+    }
+    expect(text).toMatch(/^strata_s3_requests_total\{[^}]*method="PUT"[^}]*\} [1-9]/m);
+    expect(text).toMatch(/^strata_s3_request_duration_seconds_bucket\{/m);
+    expect(Number(/^strata_data_bytes_written(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1])).toBeGreaterThan(100 * MiB);
+  });
+
   it('serves presigned GET and PUT, conditional writes and copies', async () => {
     const putUrl = await getSignedUrl(s3, new PutObjectCommand({ Bucket: bucket, Key: 'presigned/doc' }), { expiresIn: 300 });
     const data = randomData(200 * 1024);

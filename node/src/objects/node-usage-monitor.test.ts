@@ -41,3 +41,17 @@ describe('NodeUsageMonitor', () => {
     monitor.stop();
   });
 });
+
+describe('NodeUsageMonitor and joins', () => {
+  it('asks a member that just joined before answering, instead of calling it offline', async () => {
+    const clock = new SimClock();
+    const members = [{ id: 1, state: 'active' as const }];
+    const monitor = new NodeUsageMonitor({ members: () => members, chunkStores: directory(new Set()), clock, intervalMs: 60_000 });
+    await monitor.view();
+    members.push({ id: 2, state: 'active' as const });
+    expect((await monitor.view()).map((n) => [n.id, n.online])).toEqual([
+      [1, true],
+      [2, true],
+    ]);
+  });
+});

@@ -29,6 +29,8 @@ interface Sample {
  */
 export class NodeUsageMonitor {
   private readonly samples = new Map<number, Sample>();
+  /** Members asked at least once: a member not asked yet (it just joined) is polled before answering. */
+  private readonly asked = new Set<number>();
   private timer?: TimerHandle;
   private readonly intervalMs: number;
   private readonly staleAfterMs: number;
@@ -56,9 +58,9 @@ export class NodeUsageMonitor {
     return this.polling;
   }
 
-  /** The placement view; polls first when nothing has been heard yet (right after start). */
+  /** The placement view; polls first when a member was never asked (right after start, or a join). */
   async view(): Promise<PlacementNode[]> {
-    if (this.samples.size === 0) await this.poll();
+    if (this.options.members().some((m) => !this.asked.has(m.id))) await this.poll();
     const now = this.options.clock.nowMs();
     return this.options.members().map((member) => {
       const sample = this.samples.get(member.id);
@@ -75,6 +77,7 @@ export class NodeUsageMonitor {
   private async pollAll(): Promise<void> {
     await Promise.all(
       this.options.members().map(async (member) => {
+        this.asked.add(member.id);
         try {
           const usage = await this.options.chunkStores.forNode(member.id).usage();
           this.samples.set(member.id, { ...usage, atMs: this.options.clock.nowMs() });

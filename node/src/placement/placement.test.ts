@@ -150,9 +150,9 @@ describe('placeShards', () => {
   it.each([
     [[node(1), node(2), node(3, { state: 'draining' })], 3, 2],
     [[node(1, { online: false }), node(2)], 2, 1],
-    [[node(1, { availableBytes: 10 }), node(2, { availableBytes: 10 })], 1, 0],
+    [[node(1, { online: false }), node(2, { availableBytes: 10 })], 2, 0],
     [[], 1, 0],
-  ])('throws Unavailable (retryable) when too few nodes are eligible', (all, shardCount, eligible) => {
+  ])('throws Unavailable (retryable) when too few nodes are up', (all, shardCount, eligible) => {
     let error: unknown;
     try {
       placeShards({ nodes: all, shardCount, seed: 'x', shardBytes: 100 });
@@ -165,6 +165,17 @@ describe('placeShards', () => {
     expect(error.message).toContain(`${eligible} of ${all.length} nodes are eligible`);
     expect(error.message).toContain(`${shardCount} needed`);
     expect(error.details).toMatchObject({ needed: shardCount, eligible });
+  });
+
+  it('throws CapacityExceeded when enough nodes are up but too few have room', () => {
+    let error: unknown;
+    try {
+      placeShards({ nodes: [node(1, { availableBytes: 10 }), node(2, { availableBytes: 1000 }), node(3)], shardCount: 3, seed: 'x', shardBytes: 100 });
+    } catch (err) {
+      error = err;
+    }
+    expect(isStrataError(error, 'CapacityExceeded')).toBe(true);
+    expect((error as Error).message).toContain('only 2 of 3 available nodes have that much room');
   });
 
   it('treats duplicate node ids as a bug', () => {

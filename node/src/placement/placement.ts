@@ -35,7 +35,8 @@ const MAX_WEIGHT = 2;
  * Zones are filled round by round (each round takes at most one node from every zone, best-ranked zones
  * first), so the fullest zone holds as few shards as the eligible nodes allow.
  *
- * Throws StrataError('Unavailable', retryable) when fewer than shardCount nodes are eligible.
+ * Throws StrataError('Unavailable', retryable) when fewer than shardCount nodes are eligible, or
+ * StrataError('CapacityExceeded') when enough nodes are up but too few have room (the disks are full).
  */
 export function placeShards(input: PlaceShardsInput): number[] {
   const { nodes, shardCount, seed, shardBytes } = input;
@@ -44,6 +45,15 @@ export function placeShards(input: PlaceShardsInput): number[] {
   assert(new Set(nodes.map((node) => node.id)).size === nodes.length, 'placement nodes have duplicate ids');
 
   const eligible = nodes.filter((node) => node.state === 'active' && node.online && node.availableBytes >= shardBytes);
+  const up = nodes.filter((node) => node.state === 'active' && node.online);
+  if (eligible.length < shardCount && up.length >= shardCount) {
+    throw new StrataError(
+      'CapacityExceeded',
+      `cannot place ${shardCount} shards of ${shardBytes} bytes: only ${eligible.length} of ${up.length} available nodes have that much room ` +
+        `outside their reserve`,
+      { details: { needed: shardCount, eligible: eligible.length, total: nodes.length, ...exclusions(nodes, shardBytes) } },
+    );
+  }
   if (eligible.length < shardCount) {
     throw new StrataError(
       'Unavailable',
