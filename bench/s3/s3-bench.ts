@@ -138,6 +138,30 @@ async function createBucket(target: Target): Promise<void> {
   }
 }
 
+/**
+ * Writes a few objects of every size before measuring, retrying for up to a minute: a fresh SeaweedFS
+ * allocates its volumes on the first writes (seconds), which would otherwise land in a measured window.
+ */
+async function prime(target: Target): Promise<void> {
+  const client = target.client(16);
+  try {
+    const deadline = Date.now() + 60_000;
+    for (const size of [0, 4 * KiB, MiB, 16 * MiB]) {
+      const body = Buffer.alloc(size, 0x63);
+      for (let i = 0; i < 4; i++) {
+        for (;;) {
+          const r = await client.putObject(i, `prime/${size}-${i}`, body);
+          if (r.ok) break;
+          if (Date.now() > deadline) throw new Error(`priming PUT of ${size} bytes: ${r.description}`);
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      }
+    }
+  } finally {
+    client.close();
+  }
+}
+
 /** Per system and workload: the rounds measured, or why there are none. */
 type Collected = Map<string, ClosedLoopResult[] | { reason: string }>;
 
@@ -229,6 +253,7 @@ async function main(): Promise<void> {
       try {
         await t.start();
         if (t.name !== 'bare') await createBucket(t);
+        await prime(t);
         started.push(t);
       } catch (err) {
         log(`${t.name}: failed to start: ${err instanceof Error ? err.message : String(err)}`);
@@ -262,7 +287,10 @@ async function main(): Promise<void> {
               `p50 ${r.p50Ms.toFixed(2)} ms p99 ${r.p99Ms.toFixed(2)} ms, ${r.errors} errors, generator cpu ` +
               `${((r.generatorCpuSeconds / r.wallSeconds) * 100).toFixed(0)}%`);
             if (r.errors > 0) log(`  e.g. ${r.errorSamples.join(' | ')}`);
-            if (r.ops === 0) throw new Error(`no successful requests (${r.errors} errors: ${r.errorSamples[0] ?? '?'})`);
+            if (r.ops === 0) {
+              throw new Error(`no request completed in the window (${r.acknowledged} succeeded outside it, ${r.errors} errors: ` +
+                `${r.errorSamples[0] ?? "none"})`);
+            }
             collected.set(key, [...((prior as ClosedLoopResult[] | undefined) ?? []), r]);
           } catch (err) {
             log(`${t.name}: ${spec.id}: ${describe(err)}`);

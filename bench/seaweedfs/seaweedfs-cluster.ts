@@ -101,7 +101,9 @@ export class SeaweedfsCluster {
 
   version(): string {
     const out = execFileSync(this.opts.weedBin, ['version'], { encoding: 'utf8' });
-    return /version\s+(\S+(?:\s+\S+)?)/.exec(out)?.[1] ?? out.trim().split('\n')[0];
+    // e.g. "version 30GB 4.53  linux amd64": the second word is the release.
+    const m = /version\s+(\S+)\s+(\S+)/.exec(out);
+    return m === null ? out.trim().split('\n')[0] : m[2];
   }
 
   async start(): Promise<void> {
