@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_MODULES := node_modules/.package-lock.json
 SIM_BUDGET_SECONDS ?= 60
 
-.PHONY: install build lint test test-unit test-integration sim bench bench-raft run e2e clean
+.PHONY: install build lint test test-unit test-integration sim bench bench-raft bench-s3 bench-erasure run e2e clean
 
 install: $(NODE_MODULES)
 
@@ -31,11 +31,18 @@ sim: install
 test: install
 	bash scripts/test-all.sh
 
-bench: bench-raft
+bench: bench-raft bench-s3 bench-erasure
 
 bench-raft: build
 	bash bench/etcd/install-etcd.sh
 	node --import tsx bench/raft/raft-bench.ts
+
+bench-s3: build
+	bash bench/seaweedfs/build-seaweedfs.sh
+	node --import tsx bench/s3/s3-bench.ts
+
+bench-erasure: install
+	node --import tsx bench/erasure/erasure-bench.ts
 
 # The embedded default: a local 3-node cluster with data under ./.strata.
 run: build
