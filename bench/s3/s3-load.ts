@@ -22,10 +22,17 @@ export interface ClosedLoopOptions {
   processes?: readonly WatchedProcess[];
   /** Pause after a failed request so a refusing server cannot turn a worker into a busy loop. */
   errorBackoffMs?: number;
+  /**
+   * The measured window is at least this many median warm-up latencies long (capped by maxDurationMs), so
+   * a workload whose requests take seconds (16 MiB at 64 in flight) still completes many inside it.
+   */
+  minWindowLatencies?: number;
+  maxDurationMs?: number;
 }
 
 export interface ClosedLoopResult {
   concurrency: number;
+  /** The measured window actually used (see ClosedLoopOptions.minWindowLatencies). */
   durationMs: number;
   ops: number;
   /** Successful requests over the whole run, warm-up included (objects written, for a PUT workload). */
@@ -54,7 +61,7 @@ export function resolveClosedLoopOptions(options: ClosedLoopOptions): Required<C
   }
   if (!(options.durationMs > 0)) throw new RangeError(`durationMs must be > 0, got ${options.durationMs}`);
   if (!(options.warmupMs >= 0)) throw new RangeError(`warmupMs must be >= 0, got ${options.warmupMs}`);
-  return { processes: [], errorBackoffMs: 20, ...options };
+  return { processes: [], errorBackoffMs: 20, minWindowLatencies: 5, maxDurationMs: Math.max(60_000, options.durationMs), ...options };
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -64,8 +71,13 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedL
   const watch = watchProcesses(opts.processes);
   const cpu0 = process.cpuUsage();
   const start = performance.now();
-  const measureFrom = start + opts.warmupMs;
-  const deadline = measureFrom + opts.durationMs;
+  // The window opens once the warm-up time has passed and every worker has finished a request (so workers
+  // whose requests take longer than the warm-up are out of step with each other before measuring starts).
+  let measureFrom = Number.POSITIVE_INFINITY;
+  let deadline = Number.POSITIVE_INFINITY;
+  let windowMs = opts.durationMs;
+  const warmupLatenciesMs: number[] = [];
+  const warmed = new Set<number>();
   const latenciesMs: number[] = [];
   const errorSamples = new Set<string>();
   let errors = 0;
@@ -73,12 +85,24 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedL
   let bytes = 0;
   let bytesAll = 0;
 
+  const maybeOpenWindow = (now: number): void => {
+    if (measureFrom !== Number.POSITIVE_INFINITY || now < start + opts.warmupMs || warmed.size < opts.concurrency) return;
+    const typical = summarizeLatencies(warmupLatenciesMs).p50Ms;
+    windowMs = Math.min(opts.maxDurationMs, Math.max(opts.durationMs, Number.isFinite(typical) ? typical * opts.minWindowLatencies : 0));
+    measureFrom = now;
+    deadline = now + windowMs;
+  };
+
   const worker = async (w: number): Promise<void> => {
     for (let seq = 0; performance.now() < deadline; seq++) {
       const t0 = performance.now();
       const outcome = await opts.step(w, seq);
       const t1 = performance.now();
       const counted = t1 >= measureFrom && t1 <= deadline;
+      if (measureFrom === Number.POSITIVE_INFINITY) {
+        warmed.add(w);
+        if (outcome.ok) warmupLatenciesMs.push(t1 - t0);
+      }
       if (outcome.ok) {
         acknowledged++;
         bytesAll += outcome.bytes;
@@ -91,6 +115,7 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedL
         if (errorSamples.size < 5) errorSamples.add(outcome.description);
         await sleep(opts.errorBackoffMs);
       }
+      maybeOpenWindow(performance.now());
     }
   };
   await Promise.all(Array.from({ length: opts.concurrency }, (_, i) => worker(i)));
@@ -98,10 +123,10 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedL
   const cpu = process.cpuUsage(cpu0);
   const servers = watch.finish();
   const summary = summarizeLatencies(latenciesMs);
-  const seconds = opts.durationMs / 1000;
+  const seconds = windowMs / 1000;
   return {
     concurrency: opts.concurrency,
-    durationMs: opts.durationMs,
+    durationMs: windowMs,
     ops: summary.count,
     acknowledged,
     bytes,

@@ -100,7 +100,7 @@ export class SeaweedfsCluster {
   }
 
   version(): string {
-    const out = execFileSync(this.opts.weedBin, ['version'], { encoding: 'utf8' });
+    const out = execFileSync(this.opts.weedBin, ['version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     // e.g. "version 30GB 4.53  linux amd64": the second word is the release.
     const m = /version\s+(\S+)\s+(\S+)/.exec(out);
     return m === null ? out.trim().split('\n')[0] : m[2];
