@@ -46,6 +46,11 @@ interface Endpoint {
   agent: http.Agent;
 }
 
+/** An error body on one short line (S3 errors are multi-line XML): drops the prolog, collapses whitespace. */
+function oneLine(text: string): string {
+  return text.replace(/<\?xml[^>]*\?>/, '').replace(/\s+/g, ' ').trim().slice(0, 240);
+}
+
 /** Undoes the XML escaping of a text node (tokens may contain & < > etc.). */
 function xmlText(s: string): string {
   return s.replace(/&(lt|gt|amp|quot|apos|#\d+|#x[0-9a-fA-F]+);/g, (_, e: string) => {
@@ -150,7 +155,7 @@ export class S3Client {
         });
         res.on('end', () => {
           const text = keep ? Buffer.concat(chunks).toString('utf8') : undefined;
-          resolve({ ok, status, bytes, text, description: ok ? '' : `${method} ${path}: HTTP ${status} ${(text ?? '').slice(0, 200)}` });
+          resolve({ ok, status, bytes, text, description: ok ? '' : `${method} ${path}: HTTP ${status} ${oneLine(text ?? '')}` });
         });
         res.on('error', (err) => resolve({ ok: false, status, bytes, description: `${method} ${path}: response ${err.message}` }));
       });
