@@ -18,7 +18,8 @@ export interface TestClusterOptions {
 export class TestCluster {
   readonly root = mkdtempSync(join(tmpdir(), 'strata-it-'));
   readonly nodes = new Map<number, ServerProcess>();
-  private readonly configPath: string;
+  /** The strata.toml every node of this cluster starts with (S3 keys included). */
+  readonly configPath: string;
 
   constructor(private readonly options: TestClusterOptions) {
     const credentialsFile = join(this.root, 'credentials.toml');
