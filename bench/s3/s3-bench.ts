@@ -281,10 +281,10 @@ async function main(): Promise<void> {
                 throw err;
               }
             }
-            log(`${t.name}: ${spec.id} round ${round}/${flags.rounds}: ${flags.warmupSeconds} s warm-up + ${flags.durationSeconds} s`);
+            log(`${t.name}: ${spec.id} round ${round}/${flags.rounds}: >= ${flags.warmupSeconds} s warm-up, then >= ${flags.durationSeconds} s`);
             const r = await runWorkload(t, spec, round, flags, written, listPrefix);
             log(`${t.name}: ${spec.id}: ${r.mibPerSecond.toFixed(1)} MiB/s ${r.opsPerSecond.toFixed(1)} ops/s ` +
-              `p50 ${r.p50Ms.toFixed(2)} ms p99 ${r.p99Ms.toFixed(2)} ms, ${r.errors} errors, generator cpu ` +
+              `p50 ${r.p50Ms.toFixed(2)} ms p99 ${r.p99Ms.toFixed(2)} ms over ${(r.durationMs / 1000).toFixed(1)} s, ${r.errors} errors, generator cpu ` +
               `${((r.generatorCpuSeconds / r.wallSeconds) * 100).toFixed(0)}%`);
             if (r.errors > 0) log(`  e.g. ${r.errorSamples.join(' | ')}`);
             if (r.ops === 0) {

@@ -37,6 +37,7 @@ describe('poolResults', () => {
     expect(f.peakRss.map((p) => p.bytes / MiB)).toEqual([100, 200, 300]);
     expect(f.generatorCpuPct).toBeCloseTo((4 / 24) * 100, 6);
     expect(f.roundRates).toEqual([100, 300]);
+    expect(f.windowSeconds).toBe(20);
   });
 });
 

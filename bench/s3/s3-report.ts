@@ -38,6 +38,8 @@ export interface SystemFigures {
   generatorCpuPct: number;
   /** Rate of each round (MiB/s, or ops/s for list and 4 KiB), in round order. */
   roundRates: number[];
+  /** Measured seconds, all rounds (the window stretches for slow requests). */
+  windowSeconds: number;
 }
 
 export type SystemResult = { ok: true; figures: SystemFigures } | { ok: false; reason: string };
@@ -94,6 +96,7 @@ export function poolResults(spec: WorkloadSpec, runs: readonly ClosedLoopResult[
     peakRss: [...peak].map(([name, b]) => ({ name, bytes: b })),
     generatorCpuPct: wall > 0 ? (genCpu / wall) * 100 : 0,
     roundRates: runs.map((r) => (byOps ? r.opsPerSecond : r.mibPerSecond)),
+    windowSeconds: seconds,
   };
 }
 
@@ -150,6 +153,8 @@ export function buildFigureLines(m: S3BenchMeasurements): FigureLine[] {
       baselineP50Ms: round(b?.p50Ms, 3), baselineP99Ms: round(b?.p99Ms, 3),
       ceilingP50Ms: round(c?.p50Ms, 3), ceilingP99Ms: round(c?.p99Ms, 3),
       errors: s?.errors ?? null, baselineErrors: b?.errors ?? null, ceilingErrors: c?.errors ?? null,
+      windowSeconds: round(s?.windowSeconds, 1), baselineWindowSeconds: round(b?.windowSeconds, 1),
+      ceilingWindowSeconds: round(c?.windowSeconds, 1),
       generatorCpuPct: round(s?.generatorCpuPct, 1), baselineGeneratorCpuPct: round(b?.generatorCpuPct, 1),
       ceilingGeneratorCpuPct: round(c?.generatorCpuPct, 1),
       ratioPerRound: s !== undefined && b !== undefined && s.roundRates.length === b.roundRates.length
@@ -195,7 +200,8 @@ const verdict = (met: unknown): string => (met === true ? 'met' : met === false 
 
 export function renderTable(m: S3BenchMeasurements, lines: FigureLine[]): string {
   const out: string[] = [];
-  out.push(`S3 on loopback: ${m.rounds} round(s) of ${m.durationSeconds} s per system and workload after ${m.warmupSeconds} s warm-up; ` +
+  out.push(`S3 on loopback: ${m.rounds} round(s) per system and workload, each >= ${m.warmupSeconds} s warm-up (until every worker finished a request) ` +
+    `then >= ${m.durationSeconds} s measured (at least 5 median latencies); ` +
     `strata = 3 nodes (erasure 2+1), seaweedfs ${m.seaweedfsVersion} = weed server -s3 + 2 volume servers ` +
     `(replication ${m.seaweedfsReplication}, fsync ${m.seaweedfsFsync ? 'on' : 'off'}), bare = node:http that only drains/sends bytes`);
   out.push('');
