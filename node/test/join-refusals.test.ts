@@ -15,8 +15,8 @@ async function exitWithin(process: ServerProcess, ms = 60_000): Promise<number |
 }
 
 describe('joins that must be refused', () => {
-  const a = new TestCluster({ subnetBase: 30 });
-  const b = new TestCluster({ subnetBase: 40 });
+  const a = new TestCluster({ subnetBase: 130 });
+  const b = new TestCluster({ subnetBase: 140 });
 
   beforeAll(async () => {
     await a.start(1).waitReady();

@@ -17,7 +17,7 @@ function missing(acknowledged: string[], present: Set<string>): string[] {
 
 describe('a 3-node cluster of real strata-server processes', () => {
   const cluster = new TestCluster({
-    subnetBase: 10,
+    subnetBase: 110,
     // Small snapshots so that a node that was down catches up by snapshot, not only by log replay.
     configToml: '[metadata]\nsnapshot_interval_entries = 200\nsnapshot_keep_entries = 50\n',
   });

@@ -5,7 +5,7 @@ import { TestCluster, votersOf } from './harness/test-cluster.js';
 
 describe('a cluster whose disks are full (a reserve larger than any disk)', () => {
   // Every chunk write would eat into the reserve; only inline (small) objects need no chunk space.
-  const cluster = new TestCluster({ subnetBase: 80, configToml: '[storage]\nreserve = "1000TiB"\n' });
+  const cluster = new TestCluster({ subnetBase: 180, configToml: '[storage]\nreserve = "1000TiB"\n' });
   let s3: S3Client;
 
   beforeAll(async () => {

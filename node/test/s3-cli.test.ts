@@ -10,7 +10,7 @@ import { TEST_CREDENTIALS, TestCluster, votersOf } from './harness/test-cluster.
 const run = promisify(execFile);
 
 describe('S3 through the aws CLI', () => {
-  const cluster = new TestCluster({ subnetBase: 60 });
+  const cluster = new TestCluster({ subnetBase: 160 });
   let aws: (...args: string[]) => Promise<string>;
 
   beforeAll(async () => {

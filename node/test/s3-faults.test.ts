@@ -26,7 +26,7 @@ async function getBytes(s3: S3Client, bucket: string, key: string): Promise<Buff
 }
 
 describe('S3 under faults: node loss, and bit rot in shard files', () => {
-  const cluster = new TestCluster({ subnetBase: 70 });
+  const cluster = new TestCluster({ subnetBase: 170 });
   const bucket = 'faults';
   let s3: S3Client;
 

@@ -19,7 +19,7 @@ import { TestCluster, votersOf } from './harness/test-cluster.js';
 const MiB = 1024 * 1024;
 
 describe('S3 through the AWS SDK v3 on a 3-node cluster', () => {
-  const cluster = new TestCluster({ subnetBase: 50 });
+  const cluster = new TestCluster({ subnetBase: 150 });
   let s3: S3Client;
   const bucket = 'sdk-tests';
 

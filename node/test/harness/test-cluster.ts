@@ -8,7 +8,10 @@ import type { ClusterStatus } from '../../src/ports/admin-service.js';
 export const TEST_CREDENTIALS = { accessKeyId: 'strata-test', secretAccessKey: 'strata-test-secret-key' };
 
 export interface TestClusterOptions {
-  /** Nodes listen on 127.0.0.<subnetBase + id> so test files never collide with each other or `make run`. */
+  /**
+   * Nodes listen on 127.0.0.<subnetBase + id>. Address plan: `make run` uses 127.0.0.1-9, benchmarks
+   * 127.0.0.10-49, integration tests 127.0.0.100-199 (one block of ten per cluster), so none collide.
+   */
   subnetBase: number;
   /** Extra TOML for every node (e.g. small snapshot intervals). */
   configToml?: string;
