@@ -19,9 +19,7 @@ describe('joins that must be refused', () => {
   const b = new TestCluster({ subnetBase: 140 });
 
   beforeAll(async () => {
-    await a.start(1).waitReady();
-    await a.start(2, 1).waitReady();
-    await a.waitFor(1, 'two voters', (s) => votersOf(s).join() === '1,2');
+    await a.startNodes(2);
     await b.start(1).waitReady();
   });
 

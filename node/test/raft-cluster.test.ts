@@ -23,11 +23,7 @@ describe('a 3-node cluster of real strata-server processes', () => {
   });
 
   beforeAll(async () => {
-    await cluster.start(1).waitReady();
-    cluster.start(2, 1);
-    cluster.start(3, 1);
-    await Promise.all([cluster.node(2).waitReady(), cluster.node(3).waitReady()]);
-    await cluster.waitFor(1, 'three voters', (s) => votersOf(s).join() === '1,2,3');
+    await cluster.startNodes(3);
   });
 
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomData, s3Client } from './harness/s3-helpers.js';
-import { TestCluster, votersOf } from './harness/test-cluster.js';
+import { TestCluster } from './harness/test-cluster.js';
 
 describe('a cluster whose disks are full (a reserve larger than any disk)', () => {
   // Every chunk write would eat into the reserve; only inline (small) objects need no chunk space.
@@ -9,11 +9,7 @@ describe('a cluster whose disks are full (a reserve larger than any disk)', () =
   let s3: S3Client;
 
   beforeAll(async () => {
-    await cluster.start(1).waitReady();
-    cluster.start(2, 1);
-    cluster.start(3, 1);
-    await Promise.all([cluster.node(2).waitReady(), cluster.node(3).waitReady()]);
-    await cluster.waitFor(1, 'three voters', (s) => votersOf(s).join() === '1,2,3');
+    await cluster.startNodes(3);
     s3 = s3Client(cluster.s3Url(1), { maxAttempts: 1 });
     await s3.send(new CreateBucketCommand({ Bucket: 'full' }));
   });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomData } from './harness/s3-helpers.js';
-import { TEST_CREDENTIALS, TestCluster, votersOf } from './harness/test-cluster.js';
+import { TEST_CREDENTIALS, TestCluster } from './harness/test-cluster.js';
 
 const run = promisify(execFile);
 
@@ -14,11 +14,7 @@ describe('S3 through the aws CLI', () => {
   let aws: (...args: string[]) => Promise<string>;
 
   beforeAll(async () => {
-    await cluster.start(1).waitReady();
-    cluster.start(2, 1);
-    cluster.start(3, 1);
-    await Promise.all([cluster.node(2).waitReady(), cluster.node(3).waitReady()]);
-    await cluster.waitFor(1, 'three voters', (s) => votersOf(s).join() === '1,2,3');
+    await cluster.startNodes(3);
     const env = {
       ...process.env,
       AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomData, s3Client, sha256 } from './harness/s3-helpers.js';
-import { TestCluster, votersOf } from './harness/test-cluster.js';
+import { TestCluster } from './harness/test-cluster.js';
 
 const MiB = 1024 * 1024;
 
@@ -31,11 +31,7 @@ describe('S3 under faults: node loss, and bit rot in shard files', () => {
   let s3: S3Client;
 
   beforeAll(async () => {
-    await cluster.start(1).waitReady();
-    cluster.start(2, 1);
-    cluster.start(3, 1);
-    await Promise.all([cluster.node(2).waitReady(), cluster.node(3).waitReady()]);
-    await cluster.waitFor(1, 'three voters', (s) => votersOf(s).join() === '1,2,3');
+    await cluster.startNodes(3);
     s3 = s3Client(cluster.s3Url(1));
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   });

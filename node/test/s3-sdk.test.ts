@@ -14,7 +14,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mapLimit, randomData, s3Client, sha256, sha256OfStream } from './harness/s3-helpers.js';
-import { TestCluster, votersOf } from './harness/test-cluster.js';
+import { TestCluster } from './harness/test-cluster.js';
 
 const MiB = 1024 * 1024;
 
@@ -24,11 +24,7 @@ describe('S3 through the AWS SDK v3 on a 3-node cluster', () => {
   const bucket = 'sdk-tests';
 
   beforeAll(async () => {
-    await cluster.start(1).waitReady();
-    cluster.start(2, 1);
-    cluster.start(3, 1);
-    await Promise.all([cluster.node(2).waitReady(), cluster.node(3).waitReady()]);
-    await cluster.waitFor(1, 'three voters', (s) => votersOf(s).join() === '1,2,3');
+    await cluster.startNodes(3);
     s3 = s3Client(cluster.s3Url(2));
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   });

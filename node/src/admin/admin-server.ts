@@ -1,12 +1,10 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { HttpListener } from '../platform/real/http-listener.js';
 import Koa from 'koa';
 import { Router } from '@koa/router';
 import type { AdminService } from '../ports/admin-service.js';
 import type { Clock } from '../platform/clock.js';
 import { StrataError } from '../platform/errors.js';
 import { silentLogger, type Logger } from '../platform/logger.js';
-import { assert } from '../platform/assert.js';
 import { SystemClock } from '../platform/real/system-clock.js';
 import { bucketNameProblem } from './bucket-name.js';
 import { toErrorResponse } from './error-response.js';
@@ -55,49 +53,32 @@ export class AdminServer {
   private readonly options: ResolvedAdminServerOptions;
   private readonly app: Koa;
   private readonly log: Logger;
-  private server: Server | undefined;
+  private readonly listener: HttpListener;
 
   constructor(options: AdminServerOptions) {
     this.options = resolveAdminServerOptions(options);
     this.log = this.options.logger.child({ component: 'admin' });
     this.app = this.buildApp();
+    this.listener = new HttpListener({ name: 'admin port', host: this.options.host, port: this.options.port, handler: this.app.callback() });
   }
 
   async start(): Promise<void> {
-    assert(this.server === undefined, 'AdminServer started twice');
-    const server = this.app.listen({ host: this.options.host, port: this.options.port });
-    // Keep-alive clients (AdminClient) reuse connections; close idle ones before a proxy would.
-    server.keepAliveTimeout = 5_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('listening', resolve);
-      server.once('error', reject);
-    }).catch((err: unknown) => {
-      throw new StrataError('Unavailable', `admin port ${this.options.host}:${this.options.port}: ${(err as Error).message}`, { cause: err });
-    });
-    this.server = server;
+    await this.listener.start();
     this.log.info({ host: this.options.host, port: this.port }, 'admin server listening');
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    if (server === undefined) return;
-    this.server = undefined;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    // Idle keep-alive sockets would hold close() open forever.
-    server.closeAllConnections();
-    await closed;
+    await this.listener.stop();
   }
 
   /** The port actually bound (differs from the option when it was 0). */
   get port(): number {
-    assert(this.server !== undefined, 'AdminServer.port read before start()');
-    return (this.server.address() as AddressInfo).port;
+    return this.listener.port;
   }
 
-  /** Base URL for clients, e.g. http://127.0.0.1:9090. */
+  /** Base URL for clients. */
   get url(): string {
-    const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
-    return `http://${host}:${this.port}`;
+    return this.listener.url;
   }
 
   private buildApp(): Koa {

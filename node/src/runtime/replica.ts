@@ -2,7 +2,7 @@ import { assert } from '../platform/assert.js';
 import { StrataError, isStrataError } from '../platform/errors.js';
 import type { TimerHandle } from '../platform/clock.js';
 import type { JoinRequest, JoinResponse, PeerAddress, TransportHandler } from '../ports/transport.js';
-import { decodeConfChange, encodeConfChange } from '../raft/conf-change-codec.js';
+import { decodeConfChange } from '../raft/conf-change-codec.js';
 import { MemoryRaftLog } from '../raft/memory-log.js';
 import { RawNode } from '../raft/raw-node.js';
 import { NONE, type ConfChange, type Entry, type Message, type NodeId, type RaftStatus, type Ready, type Snapshot } from '../raft/types.js';

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { HttpListener } from '../platform/real/http-listener.js';
 import Koa from 'koa';
 import { assert } from '../platform/assert.js';
 import type { Clock } from '../platform/clock.js';
-import { StrataError } from '../platform/errors.js';
 import { silentLogger, type Logger } from '../platform/logger.js';
 import { noopMetrics, type MetricsSink } from '../platform/metrics.js';
 import { SystemClock } from '../platform/real/system-clock.js';
@@ -101,45 +100,32 @@ export class S3Server {
   private readonly options: ResolvedS3ServerOptions;
   private readonly app: Koa;
   private readonly log: Logger;
-  private server: Server | undefined;
+  private readonly listener: HttpListener;
 
   constructor(options: S3ServerOptions) {
     this.options = resolveS3ServerOptions(options);
     this.log = this.options.logger.child({ component: 's3' });
     this.app = this.buildApp();
+    this.listener = new HttpListener({ name: 'S3 port', host: this.options.host, port: this.options.port, handler: this.app.callback() });
   }
 
   async start(): Promise<void> {
-    assert(this.server === undefined, 'S3Server started twice');
-    const server = this.app.listen({ host: this.options.host, port: this.options.port });
-    server.keepAliveTimeout = 5_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('listening', resolve);
-      server.once('error', reject);
-    }).catch((err: unknown) => {
-      throw new StrataError('Unavailable', `S3 port ${this.options.host}:${this.options.port}: ${(err as Error).message}`, { cause: err });
-    });
-    this.server = server;
+    await this.listener.start();
     this.log.info({ host: this.options.host, port: this.port }, 's3 gateway listening');
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    if (server === undefined) return;
-    this.server = undefined;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
-    await closed;
+    await this.listener.stop();
   }
 
+  /** The port actually bound (differs from the option when it was 0). */
   get port(): number {
-    assert(this.server !== undefined, 'S3Server.port read before start()');
-    return (this.server.address() as AddressInfo).port;
+    return this.listener.port;
   }
 
+  /** Base URL for clients. */
   get url(): string {
-    const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
-    return `http://${host}:${this.port}`;
+    return this.listener.url;
   }
 
   private buildApp(): Koa {

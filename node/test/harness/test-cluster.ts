@@ -62,6 +62,15 @@ export class TestCluster {
     return node;
   }
 
+  /** Nodes 1..count: node 1 bootstraps, the others join through it; resolves once all are voters. */
+  async startNodes(count: number): Promise<void> {
+    await this.start(1).waitReady();
+    for (let id = 2; id <= count; id++) this.start(id, 1);
+    await Promise.all(Array.from({ length: count - 1 }, (_, i) => this.node(i + 2).waitReady()));
+    const expected = Array.from({ length: count }, (_, i) => i + 1).join();
+    await this.waitFor(1, `${count} voters`, (s) => votersOf(s).join() === expected);
+  }
+
   node(id: number): ServerProcess {
     const node = this.nodes.get(id);
     if (!node) throw new Error(`node-${id} was never started`);
