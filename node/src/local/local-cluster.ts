@@ -42,11 +42,12 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
-  // The first node bootstraps (or restarts) before the others join through it.
+  // The first node bootstraps (or restarts) and listens before the others join through it. Only then
+  // can anyone be ready: after a restart, node 1 alone has no quorum until the others are back.
   nodes[0]!.start();
-  await nodes[0]!.waitReady(60_000);
+  await nodes[0]!.waitLive(60_000);
   for (const n of nodes.slice(1)) n.start();
-  await Promise.all(nodes.slice(1).map((n) => n.waitReady(60_000)));
+  await Promise.all(nodes.map((n) => n.waitReady(60_000)));
 
   const env = [
     `export AWS_ENDPOINT_URL=${nodes[0]!.s3Url}`,

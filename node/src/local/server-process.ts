@@ -66,19 +66,28 @@ export class ServerProcess {
   }
 
   /** Resolves when /health/ready answers 200; rejects if the process exits or the time runs out. */
-  async waitReady(timeoutMs = 30_000): Promise<void> {
+  waitReady(timeoutMs = 30_000): Promise<void> {
+    return this.waitFor('/health/ready', 'ready', timeoutMs);
+  }
+
+  /** Resolves when the process answers /health/live (it is up, even if it has no quorum yet). */
+  waitLive(timeoutMs = 30_000): Promise<void> {
+    return this.waitFor('/health/live', 'live', timeoutMs);
+  }
+
+  private async waitFor(path: string, what: string, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (!this.running) throw new Error(`node-${this.options.nodeId} exited (see ${this.options.logFile})`);
       try {
-        const res = await fetch(`${this.adminUrl}/health/ready`, { signal: AbortSignal.timeout(1_000) });
+        const res = await fetch(`${this.adminUrl}${path}`, { signal: AbortSignal.timeout(1_000) });
         if (res.status === 200) return;
       } catch {
         // not listening yet
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`node-${this.options.nodeId} not ready within ${timeoutMs} ms (see ${this.options.logFile})`);
+    throw new Error(`node-${this.options.nodeId} not ${what} within ${timeoutMs} ms (see ${this.options.logFile})`);
   }
 
   /** SIGTERM, then SIGKILL after the grace period. */
