@@ -9,10 +9,20 @@ import { parseArgs } from 'node:util';
 import { ServerProcess } from './server-process.js';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { dir: { type: 'string', default: '.strata' }, nodes: { type: 'string', default: '3' } } });
+  const { values } = parseArgs({
+    options: {
+      dir: { type: 'string', default: '.strata' },
+      nodes: { type: 'string', default: '3' },
+      // Node N listens on 127.0.0.<first-address + N - 1>; tests move it out of the way of `make run`.
+      'first-address': { type: 'string', default: '1' },
+    },
+  });
   const root = resolve(values.dir!);
   const count = Number(values.nodes);
   if (!Number.isInteger(count) || count < 1 || count > 9) throw new Error(`--nodes must be 1 to 9, got ${values.nodes}`);
+  const first = Number(values['first-address']);
+  if (!Number.isInteger(first) || first < 1 || first + count > 255) throw new Error(`--first-address must be 1 to ${255 - count}, got ${values['first-address']}`);
+  const addressOf = (id: number) => `127.0.0.${first + id - 1}`;
   await mkdir(root, { recursive: true });
   const credentials = await ensureCredentials(root);
   const configPath = join(root, 'strata.toml');
@@ -23,9 +33,9 @@ async function main(): Promise<void> {
     nodes.push(
       new ServerProcess({
         nodeId: id,
-        bindAddress: `127.0.0.${id}`,
+        bindAddress: addressOf(id),
         dataDir: join(root, 'data', `node-${id}`),
-        join: id === 1 ? undefined : '127.0.0.1:9000',
+        join: id === 1 ? undefined : `${addressOf(1)}:9000`,
         logFile: join(root, 'logs', `node-${id}.log`),
         configPath,
       }),
