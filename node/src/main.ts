@@ -163,6 +163,10 @@ async function startServer(config: StrataConfig, logger: Logger): Promise<Runnin
       electionTicksMax: Math.max(electionTicks + 1, Math.round(config.metadata.electionTimeoutMaxMs / heartbeatMs)),
       heartbeatTicks: 1,
     },
+    // A loaded node (erasure coding and streaming on 2 cores) can stall its event loop for a second;
+    // a metadata request then waits rather than failing: S3 clients see latency, not a spurious 503.
+    proposalTimeoutMs: 10_000,
+    readTimeoutMs: 10_000,
     snapshotEveryEntries: config.metadata.snapshotIntervalEntries,
     keepEntriesAfterSnapshot: config.metadata.snapshotKeepEntries,
     onFatal: (err) => {
