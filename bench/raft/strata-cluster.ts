@@ -83,6 +83,8 @@ export class StrataCluster {
         this.nodes.push(new ManagedProcess({
           name: `node-${nodeId}`, command, args, cwd: repoRoot,
           logFile: path.join(this.dataDir, `node-${nodeId}.log`),
+          // Every node needs S3 keys to start; this benchmark does not use S3.
+          env: { ...process.env, STRATA_S3_ACCESS_KEY_ID: 'bench', STRATA_S3_SECRET_ACCESS_KEY: 'bench-secret-key' },
         }));
         // The seed node must answer before others join it; joiners can come up together after that.
         if (i === 0) {
