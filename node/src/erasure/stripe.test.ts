@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { joinStripe, shardSizeBytes, splitStripe } from './stripe.js';
+import { joinStripe, shardSizeBytes, splitStripe, stripeDataViews } from './stripe.js';
 
 function bytes(length: number, salt = 0): Uint8Array {
   return Uint8Array.from({ length }, (_, i) => (i * 13 + salt) & 0xff);
@@ -103,5 +103,36 @@ describe('splitStripe / joinStripe', () => {
     expect(() => splitStripe(bytes(8), 1, 12)).toThrow(/multiple of 8/);
     expect(() => joinStripe([bytes(16), bytes(8)], 2, 10)).toThrow(/differ in size/);
     expect(() => joinStripe([bytes(16)], 1, 17)).toThrow(/do not fit/);
+  });
+});
+
+describe('stripeDataViews', () => {
+  const concat = (views: Uint8Array[]): number[] => views.flatMap((v) => Array.from(v));
+
+  it('gives every range of the data as views of the shards, in order', () => {
+    for (const k of [1, 2, 3, 4]) {
+      const length = 13 * k + 5;
+      const data = bytes(length, k);
+      const shards = splitStripe(data, k, shardSizeBytes(length, k)).map((s) => Uint8Array.from(s)); // apart in memory
+      for (let from = 0; from <= length; from += 3) {
+        for (let to = from; to <= length; to += 5) {
+          const views = stripeDataViews(shards, k, from, to);
+          expect(concat(views)).toEqual(Array.from(data.subarray(from, to)));
+          for (const v of views) expect(shards.some((s) => s.buffer === v.buffer)).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('touches only the shards the range needs', () => {
+    const shards = [bytes(16), bytes(16, 1), bytes(16, 2)];
+    expect(stripeDataViews(shards, 2, 0, 16)).toHaveLength(1);
+    expect(stripeDataViews(shards, 2, 16, 32)).toHaveLength(1);
+    expect(stripeDataViews(shards, 2, 15, 17).map((v) => v.byteLength)).toEqual([1, 1]);
+  });
+
+  it('refuses a range outside the data shards', () => {
+    expect(() => stripeDataViews([bytes(16), bytes(16)], 2, 0, 33)).toThrow(/bad range/);
+    expect(() => stripeDataViews([bytes(16), bytes(16)], 2, 5, 4)).toThrow(/bad range/);
   });
 });

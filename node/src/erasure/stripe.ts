@@ -51,3 +51,21 @@ export function joinStripe(shards: Uint8Array[], dataShards: number, dataBytes: 
   }
   return out;
 }
+
+/**
+ * Bytes [from, to) of the stripe held by the data shards shards[0..k), as views of the shards in order
+ * (one per shard the range touches): no copy, unlike joinStripe when the shards are apart in memory.
+ */
+export function stripeDataViews(shards: Uint8Array[], dataShards: number, from: number, to: number): Uint8Array[] {
+  assert(Number.isSafeInteger(dataShards) && dataShards >= 1 && shards.length >= dataShards, () => `need ${dataShards} data shards, got ${shards.length}`);
+  const shardSize = shards[0].byteLength;
+  assert(Number.isSafeInteger(from) && Number.isSafeInteger(to) && 0 <= from && from <= to && to <= dataShards * shardSize, () => `bad range [${from}, ${to}) of ${dataShards} shards of ${shardSize}`);
+  const views: Uint8Array[] = [];
+  if (from === to) return views;
+  for (let i = Math.floor(from / shardSize); i < dataShards && i * shardSize < to; i++) {
+    assert(shards[i].byteLength === shardSize, () => `data shards differ in size: ${shards[i].byteLength} != ${shardSize}`);
+    const base = i * shardSize;
+    views.push(shards[i].subarray(Math.max(from, base) - base, Math.min(to, base + shardSize) - base));
+  }
+  return views;
+}

@@ -1,5 +1,5 @@
 import type { ErasureCodec } from '../erasure/erasure-codec.js';
-import { joinStripe, shardSizeBytes } from '../erasure/stripe.js';
+import { shardSizeBytes, stripeDataViews } from '../erasure/stripe.js';
 import type { DataLayout, ErasureLayout } from '../meta/records.js';
 import { StrataError } from '../platform/errors.js';
 import type { ResolvedObjectServiceOptions } from './object-service-options.js';
@@ -100,10 +100,10 @@ async function* readErasure(options: Options, layout: ErasureLayout, sizeBytes: 
         });
       }
       const complete = shards.slice(0, k).every((s) => s !== undefined) ? (shards as Uint8Array[]) : await codec.reconstruct(shards);
-      const data = joinStripe(complete, k, dataBytes);
       const from = Math.max(start, stripeStart) - stripeStart;
       const to = Math.min(end + 1, stripeStart + dataBytes) - stripeStart;
-      yield data.subarray(from, to);
+      // Views of the shards, one per shard: no stripe-sized copy (nor garbage) per GET.
+      yield* stripeDataViews(complete, k, from, to);
     }
   } finally {
     for (const column of [...active.values()]) close(column);

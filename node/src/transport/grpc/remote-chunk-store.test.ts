@@ -252,6 +252,22 @@ describe('RemoteChunkStore over the cluster port', () => {
     expect((await collect(remote.readBlocks('long', 10, 5))).length).toBe(5);
   });
 
+  it('a read left at its last block (as the object reader does) is whole; count 0 still asks the peer', async () => {
+    const b = await startNode(2);
+    const remote = remoteTo(b);
+    await putBlocks(remote, 'ends', 6, 1024, Array.from({ length: 4 }, () => 1024));
+    for (let round = 0; round < 20; round++) {
+      const iterator = remote.readBlocks('ends', 1, 3)[Symbol.asyncIterator]();
+      for (let i = 1; i <= 3; i++) {
+        const next = await iterator.next();
+        expect(Buffer.from(next.value as Uint8Array).equals(block(6, i, 1024))).toBe(true);
+      }
+      await iterator.return?.();
+    }
+    expect(await collect(remote.readBlocks('ends', 0, 0))).toEqual([]);
+    expect((await rejection(collect(remote.readBlocks('missing', 0, 0)))).code).toBe('NotFound');
+  });
+
   it('a peer killed mid-upload rejects the writer cleanly', async () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown): void => void unhandled.push(reason);

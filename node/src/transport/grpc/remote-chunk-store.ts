@@ -126,25 +126,32 @@ export class RemoteChunkStore implements ChunkStore {
     }
     const what = `chunk read ${chunkId} from ${this.options.address}`;
     const call = this.client.readBlocks({ chunkId, firstBlock, count }, this.metadata());
+    const messages = (call as AsyncIterable<ReadBlocksResponse>)[Symbol.asyncIterator]();
+    const last = firstBlock + count;
     let block = firstBlock;
     try {
-      for await (const message of call as AsyncIterable<ReadBlocksResponse>) {
-        const data = message.block?.data;
-        if (data === undefined || crc32c(data) !== message.block?.crc32c) {
+      // (count 0: read to the end, so the peer's answer, e.g. NotFound, still arrives.)
+      while (block < last || count === 0) {
+        const next = await messages.next();
+        if (next.done === true) break;
+        const data = next.value.block?.data;
+        if (data === undefined || crc32c(data) !== next.value.block?.crc32c) {
           throw new StrataError('Corruption', `${what}: block ${block} was damaged in transit`, { details: { chunkId, block } });
         }
         block++;
         yield data;
       }
+      // Every block is in: the stream ends by itself (the server sends nothing more than its status).
+      if (block === last) return;
     } catch (err) {
       throw remoteError(err, what);
     } finally {
-      // Stops the server early when the caller did not read to the end (no-op after the end).
-      call.cancel();
+      // Stops the server when the caller stopped early or the read failed. After the last block the
+      // stream is left to end by itself: cancelling or destroying it there costs two errors with stack
+      // traces per read.
+      if (block !== last) call.cancel();
     }
-    if (block !== firstBlock + count) {
-      throw new StrataError('Corruption', `${what}: ${block - firstBlock} of ${count} blocks arrived`, { details: { chunkId, block } });
-    }
+    throw new StrataError('Corruption', `${what}: ${block - firstBlock} of ${count} blocks arrived`, { details: { chunkId, block } });
   }
 
   stat(chunkId: ChunkId): Promise<ChunkInfo | undefined> {
