@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { shardSizeBytes, splitStripe } from '../erasure/stripe.js';
 import type { DataLayout, ErasureLayout } from '../meta/records.js';
 import { defaultErasureScheme, placeShards } from '../placement/placement.js';
 import { StrataError } from '../platform/errors.js';
 import type { ChunkWriter } from '../ports/chunk-store.js';
 import type { ErasureScheme, ResolvedObjectServiceOptions } from './object-service-options.js';
+import { readBodyHead } from './body-head.js';
 import { randomHexId } from './random-id.js';
 import { StripeSource } from './stripe-source.js';
 import { withTimeout } from './with-timeout.js';
@@ -36,33 +38,23 @@ type Options = Pick<
  * the error is rethrown, so no manifest can point at partial data.
  */
 export async function writeData(options: Options, input: WriteDataInput): Promise<WrittenData> {
-  const source = new StripeSource(input.body, options.stripeDataBytes);
-  const stripes = source.stripes();
   // A body known to be big gets its placement before a byte is read: Unavailable costs the client nothing.
   let plan = input.sizeBytes !== undefined && input.sizeBytes > options.inlineThresholdBytes ? await planChunks(options, input.sizeBytes) : undefined;
-
-  // Hold back up to threshold+1 bytes to learn whether the body fits inline.
-  const held: Uint8Array[] = [];
-  let heldBytes = 0;
-  let ended = false;
+  let body = input.body;
   if (plan === undefined) {
-    while (heldBytes <= options.inlineThresholdBytes) {
-      const next = await stripes.next();
-      if (next.done) {
-        ended = true;
-        break;
-      }
-      held.push(next.value);
-      heldBytes += next.value.byteLength;
-    }
-    if (ended) {
-      const data = Buffer.concat(held);
-      checkBody(source, input);
-      return { layout: { kind: 'inline', data: data.toString('base64') }, sizeBytes: data.byteLength, md5: source.digest(), chunks: [] };
+    // Read up to threshold+1 bytes to learn whether the body fits inline.
+    const head = await readBodyHead(input.body, options.inlineThresholdBytes);
+    if (head.ended) {
+      const data = Buffer.concat(head.pieces, head.bytes);
+      const md5 = createHash('md5').update(data).digest();
+      checkBody(data.byteLength, md5, input);
+      return { layout: { kind: 'inline', data: data.toString('base64') }, sizeBytes: data.byteLength, md5, chunks: [] };
     }
     plan = await planChunks(options, input.sizeBytes);
+    body = head.replay();
   }
-  return writeErasure(options, plan, source, held, stripes, input);
+  const source = new StripeSource(body, options.stripeDataBytes);
+  return writeErasure(options, plan, source, source.stripes(), input);
 }
 
 interface ChunkPlan {
@@ -88,8 +80,7 @@ async function writeErasure(
   options: Options,
   plan: ChunkPlan,
   source: StripeSource,
-  held: Uint8Array[],
-  rest: AsyncGenerator<Uint8Array>,
+  stripes: AsyncGenerator<Uint8Array>,
   input: WriteDataInput,
 ): Promise<WrittenData> {
   const { dataShards: k, parityShards: m } = plan.scheme;
@@ -132,10 +123,9 @@ async function writeErasure(
       next.catch(() => {}); // observed when awaited; never an unhandled rejection meanwhile
       pending = next;
     };
-    for (const stripe of held.splice(0)) await submit(stripe);
-    for await (const stripe of { [Symbol.asyncIterator]: () => rest }) await submit(stripe);
+    for await (const stripe of { [Symbol.asyncIterator]: () => stripes }) await submit(stripe);
     if (pending) await pending;
-    checkBody(source, input);
+    checkBody(source.sizeBytes, source.digest(), input);
     commitStarted = true;
     await Promise.all(writers.map((w, j) => timed(w!.commit(), `committing chunk ${chunks[j].chunkId}`)));
     committed = true;
@@ -172,11 +162,11 @@ async function discard(options: Options, chunks: { nodeId: number; chunkId: stri
   );
 }
 
-function checkBody(source: StripeSource, input: WriteDataInput): void {
-  if (input.sizeBytes !== undefined && source.sizeBytes !== input.sizeBytes) {
-    throw new StrataError('InvalidArgument', `the body has ${source.sizeBytes} bytes, ${input.sizeBytes} were declared`, { details: { reason: 'IncompleteBody' } });
+function checkBody(sizeBytes: number, md5: Buffer, input: WriteDataInput): void {
+  if (input.sizeBytes !== undefined && sizeBytes !== input.sizeBytes) {
+    throw new StrataError('InvalidArgument', `the body has ${sizeBytes} bytes, ${input.sizeBytes} were declared`, { details: { reason: 'IncompleteBody' } });
   }
-  if (input.contentMd5 !== undefined && source.digest().toString('base64') !== input.contentMd5) {
+  if (input.contentMd5 !== undefined && md5.toString('base64') !== input.contentMd5) {
     throw new StrataError('Conflict', 'the body does not match Content-MD5', { details: { reason: 'BadDigest' } });
   }
 }

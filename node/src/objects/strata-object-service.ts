@@ -199,16 +199,14 @@ export class StrataObjectService implements ObjectService {
     };
   }
 
-  /** Write the bytes durably, then commit the manifest (with its precondition) through Raft. */
+  /**
+   * Write the bytes durably, then commit the manifest (with its precondition) through Raft. The state
+   * machine checks the bucket and the precondition atomically; the early read only spares chunk writes,
+   * so a body declared small enough to go inline skips it (and its ReadIndex round).
+   */
   private async storeObject(input: PutObjectInput): Promise<ObjectManifest> {
-    const current = await this.o.metadata.read((meta) => {
-      if (!meta.getBucket(input.bucket)) throw noSuchBucket(input.bucket);
-      return meta.getObject(input.bucket, input.key);
-    });
-    // Fail a doomed conditional write before its bytes are stored; Raft re-checks it atomically.
-    if (input.ifNoneMatch === '*' && current) throw preconditionFailed(`object ${input.key} already exists`);
-    if (input.ifMatch !== undefined && !current) throw new StrataError('NotFound', `object ${input.key} does not exist`, { details: { resource: 'object', bucket: input.bucket, key: input.key } });
-    if (input.ifMatch !== undefined && current && current.etag !== normalizeEtag(input.ifMatch)) throw preconditionFailed(`If-Match ${input.ifMatch} does not match`);
+    const declaredInline = input.sizeBytes !== undefined && input.sizeBytes <= this.o.inlineThresholdBytes;
+    if (!declaredInline) await this.precheckPut(input);
     const written = await this.write(input);
     const manifest: ObjectManifest = {
       sizeBytes: written.sizeBytes,
@@ -228,6 +226,17 @@ export class StrataObjectService implements ObjectService {
       ...optional('ifNoneMatch', input.ifNoneMatch),
     });
     return manifest;
+  }
+
+  /** Fail a doomed write (bucket gone, precondition false) before its chunks are stored. */
+  private async precheckPut(input: PutObjectInput): Promise<void> {
+    const current = await this.o.metadata.read((meta) => {
+      if (!meta.getBucket(input.bucket)) throw noSuchBucket(input.bucket);
+      return meta.getObject(input.bucket, input.key);
+    });
+    if (input.ifNoneMatch === '*' && current) throw preconditionFailed(`object ${input.key} already exists`);
+    if (input.ifMatch !== undefined && !current) throw new StrataError('NotFound', `object ${input.key} does not exist`, { details: { resource: 'object', bucket: input.bucket, key: input.key } });
+    if (input.ifMatch !== undefined && current && current.etag !== normalizeEtag(input.ifMatch)) throw preconditionFailed(`If-Match ${input.ifMatch} does not match`);
   }
 
   private async storePart(input: Parameters<ObjectService['uploadPart']>[0]): Promise<PartRecord> {

@@ -26,7 +26,8 @@ import { copyObject, deleteObject, deleteObjects, getObject, headObject, putObje
 import { VerifiedBody } from './request-body.js';
 import type { Handler, HandlerEnv, S3Request, S3Response } from './request-context.js';
 import { route, S3Query, type S3Operation } from './router.js';
-import { verify, type Credentials } from './sigv4.js';
+import { deriveSigningKey, verify, type Credentials } from './sigv4.js';
+import { SigningKeyCache } from './signing-key-cache.js';
 import { errorXml } from './xml.js';
 
 export interface S3ServerOptions {
@@ -101,6 +102,7 @@ export class S3Server {
   private readonly app: Koa;
   private readonly log: Logger;
   private readonly listener: HttpListener;
+  private readonly signingKeys = new SigningKeyCache(deriveSigningKey);
 
   constructor(options: S3ServerOptions) {
     this.options = resolveS3ServerOptions(options);
@@ -171,7 +173,7 @@ export class S3Server {
       resource = routed.bucket === undefined ? '/' : `/${routed.bucket}${routed.key === undefined ? '' : '/' + routed.key}`;
       const auth = verify(
         { method, rawPath, query: query.pairs, rawHeaders: req.rawHeaders },
-        { credentials: this.options.credentials, region: this.options.region, nowMs: this.options.clock.wallMs() },
+        { credentials: this.options.credentials, region: this.options.region, nowMs: this.options.clock.wallMs(), signingKeys: this.signingKeys },
       );
       if ('error' in routed) throw routed.error;
       const request: S3Request = {

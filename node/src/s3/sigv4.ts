@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { S3Error } from './errors.js';
+import type { SigningKeyCache } from './signing-key-cache.js';
 
 /**
  * AWS Signature Version 4 as S3 uses it: the Authorization header and presigned URLs (X-Amz-* query
@@ -187,6 +188,8 @@ export interface VerifyOptions {
   credentials: readonly Credentials[];
   region: string;
   nowMs: number;
+  /** Reuses derived signing keys across requests; without it each request derives its own. */
+  signingKeys?: SigningKeyCache;
 }
 
 /** Is this request signed at all (header or query)? Anonymous requests are refused with AccessDenied. */
@@ -212,7 +215,7 @@ function verifyHeader(request: SigningRequest, options: VerifyOptions): Verified
   const payloadHash = headers.get('x-amz-content-sha256');
   if (payloadHash === undefined) throw new S3Error('InvalidRequest', 'Missing required header for this request: x-amz-content-sha256');
   if (!isKnownPayloadHash(payloadHash)) throw new S3Error('InvalidArgument', `x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-*, or a SHA-256 hex digest`);
-  const signingKey = deriveSigningKey(secret, auth.credential.date, auth.credential.region, auth.credential.service);
+  const signingKey = signingKeyFor(options, secret, auth.credential);
   const scope = scopeOf(auth.credential);
   const signature = matchSignature(request, {
     headers,
@@ -252,7 +255,7 @@ function verifyPresigned(request: SigningRequest, options: VerifyOptions): Verif
   const headers = headerMap(request.rawHeaders);
   const payloadHash = params.get('X-Amz-Content-Sha256') ?? headers.get('x-amz-content-sha256') ?? UNSIGNED_PAYLOAD;
   if (!isKnownPayloadHash(payloadHash)) throw new S3Error('InvalidArgument', 'x-amz-content-sha256 is malformed');
-  const signingKey = deriveSigningKey(secret, credential.date, credential.region, credential.service);
+  const signingKey = signingKeyFor(options, secret, credential);
   const scope = scopeOf(credential);
   const signature = matchSignature(request, {
     headers,
@@ -265,6 +268,10 @@ function verifyPresigned(request: SigningRequest, options: VerifyOptions): Verif
     expected,
   });
   return { accessKeyId: credential.accessKeyId, payloadHash, signing: { signingKey, amzDate, scope, seedSignature: signature } };
+}
+
+function signingKeyFor(options: VerifyOptions, secret: string, c: CredentialScope): Buffer {
+  return options.signingKeys ? options.signingKeys.get(secret, c.date, c.region, c.service) : deriveSigningKey(secret, c.date, c.region, c.service);
 }
 
 function secretFor(credential: CredentialScope, options: VerifyOptions): string {
