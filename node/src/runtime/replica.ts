@@ -278,16 +278,18 @@ export class Replica {
     if (ready.softState) this.onSoftState(ready.softState.leader, ready.softState.role === 'leader');
     if (ready.hardState) this.metrics.term.set(ready.hardState.term);
 
-    // A leader may replicate its new entries while it persists them (Raft thesis, 10.2.1): the core
-    // counts the leader's own copy only after advance(), so nothing commits on an unpersisted leader
-    // copy, and the leader's fsync overlaps its followers' instead of preceding them. Every other
-    // message (votes, acknowledgements) still waits for the fsync.
+    // Messages that depend on nothing this Ready persists go out before the fsync: a leader's appends
+    // and heartbeats (Raft thesis 10.2.1: the core counts the leader's own copy only after advance(),
+    // so nothing commits on an unpersisted leader copy) and any node's forwarded proposals and read
+    // requests. Votes and acknowledgements still wait for the fsync.
     let messages = ready.messages;
-    if (this.leader === this.nodeId && messages.length > 0) {
-      const early = messages.filter(isLeaderReplication);
+    if (messages.length > 0) {
+      const isLeader = this.leader === this.nodeId;
+      const sendsEarly = (m: Message) => isForwardedRequest(m) || (isLeader && isLeaderReplication(m));
+      const early = messages.filter(sendsEarly);
       if (early.length > 0) {
         this.options.transport.send(early);
-        messages = messages.filter((m) => !isLeaderReplication(m));
+        messages = messages.filter((m) => !sendsEarly(m));
       }
     }
 
@@ -537,6 +539,11 @@ export class Replica {
 
 function isLeaderReplication(message: Message): boolean {
   return message.type === 'app' || message.type === 'heartbeat';
+}
+
+/** A proposal or read request a follower forwards to the leader: it carries no persisted state. */
+function isForwardedRequest(message: Message): boolean {
+  return message.type === 'prop' || message.type === 'readIndex';
 }
 
 function pickTransferTarget(status: RaftStatus): NodeId | undefined {
