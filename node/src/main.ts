@@ -150,6 +150,7 @@ async function startServer(config: StrataConfig, logger: Logger): Promise<Runnin
     nodeId: node.nodeId,
     selfAddress,
     clusterId: identity?.clusterId ?? '',
+    zone: node.zone,
     clock,
     random,
     logger: logger.child({ component: 'replica' }),

@@ -15,6 +15,8 @@ export interface NodeSection {
   s3Port: number;
   /** `host:port` of a cluster member's cluster port; absent to bootstrap a new cluster. */
   join?: string;
+  /** Strata's own: failure domain (rack, host, availability zone); shards of a stripe go to different zones. */
+  zone?: string;
 }
 
 export interface DataSection {

@@ -72,6 +72,21 @@ describe('MetaStateMachine', () => {
     expect(copy.members().map((m) => m.id)).toEqual([1]);
   });
 
+  it('records each member\'s zone, keeps it across a rejoin and a snapshot', () => {
+    const sm = new MetaStateMachine();
+    sm.bootstrap('c', { id: 1, address: 'a:9000', zone: 'rack-a' });
+    sm.applyMembership(5, { type: 'addLearner', nodeId: 2, address: 'b:9000', zone: 'rack-b' });
+    sm.applyMembership(6, { type: 'addLearner', nodeId: 2, address: 'b2:9000' });
+    sm.applyMembership(7, { type: 'addLearner', nodeId: 3, address: 'c:9000' });
+    const copy = new MetaStateMachine();
+    copy.restore(sm.snapshot());
+    expect(copy.members().map((m) => [m.id, m.address, m.zone])).toEqual([
+      [1, 'a:9000', 'rack-a'],
+      [2, 'b2:9000', 'rack-b'],
+      [3, 'c:9000', undefined],
+    ]);
+  });
+
   it('refuses a damaged snapshot', () => {
     expect(() => new MetaStateMachine().restore(new TextEncoder().encode('{not json'))).toThrow(/not valid JSON/);
   });

@@ -12,6 +12,7 @@ export interface MembershipChange {
   type: 'addLearner' | 'promote' | 'remove';
   nodeId: number;
   address?: string;
+  zone?: string;
 }
 
 export interface ListObjectsQuery {
@@ -99,6 +100,7 @@ export class MetaStateMachine {
           address: change.address ?? existing?.address ?? '',
           state: existing?.state ?? 'active',
           joinedIndex: existing?.joinedIndex ?? index,
+          ...((change.zone ?? existing?.zone) !== undefined ? { zone: change.zone ?? existing?.zone } : {}),
         });
         return;
       case 'promote':
@@ -110,10 +112,10 @@ export class MetaStateMachine {
   }
 
   /** The first node of a new cluster records itself before its first snapshot is written. */
-  bootstrap(clusterId: string, self: { id: number; address: string }): void {
+  bootstrap(clusterId: string, self: { id: number; address: string; zone?: string }): void {
     assert(this.clusterIdValue === '' && this.memberMap.size === 0, 'bootstrap of a non-empty state machine');
     this.clusterIdValue = clusterId;
-    this.memberMap.set(self.id, { id: self.id, address: self.address, state: 'active', joinedIndex: 1 });
+    this.memberMap.set(self.id, { id: self.id, address: self.address, state: 'active', joinedIndex: 1, ...(self.zone ? { zone: self.zone } : {}) });
   }
 
   clusterId(): string {

@@ -9,6 +9,8 @@ export interface MemberRecord {
   state: MemberState;
   /** The Raft index at which the node joined. */
   joinedIndex: number;
+  /** Failure domain (`[node] zone`): placement spreads the shards of a stripe across zones. */
+  zone?: string;
 }
 
 export interface BucketRecord {

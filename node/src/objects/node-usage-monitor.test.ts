@@ -21,13 +21,13 @@ describe('NodeUsageMonitor', () => {
     const clock = new SimClock();
     const down = new Set<number>();
     const members = [
-      { id: 1, state: 'active' as const },
+      { id: 1, state: 'active' as const, zone: 'rack-a' },
       { id: 2, state: 'active' as const },
       { id: 3, state: 'draining' as const },
     ];
     const monitor = new NodeUsageMonitor({ members: () => members, chunkStores: directory(down), clock, intervalMs: 1_000, staleAfterMs: 2_500 });
     expect(await monitor.view()).toEqual([
-      { id: 1, state: 'active', online: true, availableBytes: 1000 },
+      { id: 1, state: 'active', online: true, availableBytes: 1000, zone: 'rack-a' },
       { id: 2, state: 'active', online: true, availableBytes: 2000 },
       { id: 3, state: 'draining', online: true, availableBytes: 3000 },
     ]);

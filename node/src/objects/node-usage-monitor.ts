@@ -6,7 +6,7 @@ import type { PlacementNode } from '../placement/placement.js';
 
 export interface NodeUsageMonitorOptions {
   /** The cluster's members as the replicated metadata knows them. */
-  members: () => { id: number; state: MemberState }[];
+  members: () => { id: number; state: MemberState; zone?: string }[];
   chunkStores: ChunkStoreDirectory;
   clock: Clock;
   logger?: Logger;
@@ -65,7 +65,7 @@ export class NodeUsageMonitor {
     return this.options.members().map((member) => {
       const sample = this.samples.get(member.id);
       const online = sample !== undefined && now - sample.atMs <= this.staleAfterMs;
-      return { id: member.id, state: member.state, online, availableBytes: online ? sample.availableBytes : 0 };
+      return { id: member.id, state: member.state, online, availableBytes: online ? sample.availableBytes : 0, ...(member.zone ? { zone: member.zone } : {}) };
     });
   }
 

@@ -3,6 +3,7 @@ export interface AppliedMembershipChange {
   type: 'addLearner' | 'promote' | 'remove';
   nodeId: number;
   address?: string;
+  zone?: string;
 }
 
 /**
@@ -19,7 +20,7 @@ export interface StateMachine<Result = unknown> {
   /** The cluster this state belongs to ('' before bootstrap). */
   clusterId(): string;
   /** Record the cluster ID and the first member before the bootstrap snapshot is taken. */
-  bootstrap(clusterId: string, self: { id: number; address: string }): void;
+  bootstrap(clusterId: string, self: { id: number; address: string; zone?: string }): void;
   snapshot(): Uint8Array;
   restore(data: Uint8Array): void;
 }

@@ -12,6 +12,8 @@ export interface JoinRequest {
   address: string;
   /** The cluster the joining node already belongs to, or '' for a fresh node. */
   clusterId: string;
+  /** The joining node's failure domain (`[node] zone`), if any. */
+  zone?: string;
 }
 
 export interface JoinResponse {

@@ -30,6 +30,8 @@ export interface ReplicaOptions {
   selfAddress: string;
   /** The cluster this node's data belongs to ('' for a fresh node). */
   clusterId: string;
+  /** This node's failure domain (`[node] zone`), told to the cluster when it bootstraps or joins. */
+  zone?: string;
   clock: Clock;
   random: Random;
   logger: Logger;

@@ -7,6 +7,7 @@ import { MemoryRaftLog } from '../raft/memory-log.js';
 import { RawNode } from '../raft/raw-node.js';
 import { NONE, type ConfChange, type Entry, type Message, type NodeId, type RaftStatus, type Ready, type Snapshot } from '../raft/types.js';
 import { unwrapCommand, wrapCommand } from './command-envelope.js';
+import { decodeMemberContext, encodeMemberContext } from './member-context.js';
 import { ConfChangeWaiters } from './conf-change-waiters.js';
 import { ProposalTracker } from './proposal-tracker.js';
 import { ReadIndexBatcher } from './read-index-batcher.js';
@@ -15,8 +16,6 @@ import { resolveReplicaOptions, type ReplicaOptions, type ReplicaOptionsInput } 
 import type { Clock } from '../platform/clock.js';
 import type { Random } from '../platform/random.js';
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 export interface ReplicaStatus {
   nodeId: NodeId;
@@ -92,7 +91,7 @@ export class Replica {
     if (this.initialized) throw new StrataError('InvalidArgument', `node-${this.nodeId} already has data of cluster ${this.clusterIdValue}`);
     const { stateMachine, random, nodeId, selfAddress } = this.options;
     const clusterId = randomHex(random, 16);
-    stateMachine.bootstrap(clusterId, { id: nodeId, address: selfAddress });
+    stateMachine.bootstrap(clusterId, { id: nodeId, address: selfAddress, zone: this.options.zone });
     const snapshot: Snapshot = {
       metadata: { index: 1, term: 1, conf: { voters: [nodeId], learners: [] } },
       data: stateMachine.snapshot(),
@@ -116,7 +115,7 @@ export class Replica {
     let delayMs = 100;
     for (;;) {
       try {
-        const response = await transport.join(seedAddress, { nodeId, address: selfAddress, clusterId: this.clusterIdValue });
+        const response = await transport.join(seedAddress, { nodeId, address: selfAddress, clusterId: this.clusterIdValue, zone: this.options.zone });
         this.setClusterId(response.clusterId);
         for (const peer of response.members) if (peer.id !== nodeId) transport.setPeer(peer);
         return response.clusterId;
@@ -352,8 +351,9 @@ export class Replica {
   private applyConfEntry(entry: Entry): void {
     const change = decodeConfChange(entry.data);
     const conf = this.node.applyConfChange(change);
-    const address = change.context ? decoder.decode(change.context) : undefined;
-    this.options.stateMachine.applyMembership(entry.index, { type: change.type, nodeId: change.nodeId, address });
+    const member = decodeMemberContext(change.context);
+    const address = member?.address;
+    this.options.stateMachine.applyMembership(entry.index, { type: change.type, nodeId: change.nodeId, address, zone: member?.zone });
     if (change.type === 'remove') {
       if (change.nodeId === this.nodeId) {
         this.removed = true;
@@ -481,7 +481,7 @@ export class Replica {
       throw new StrataError('AlreadyExists', `address ${request.address} already belongs to node-${sameAddress.id}`);
     }
     if (!existing) {
-      await this.proposeConfChange({ type: 'addLearner', nodeId: request.nodeId, context: encoder.encode(request.address) });
+      await this.proposeConfChange({ type: 'addLearner', nodeId: request.nodeId, context: encodeMemberContext({ address: request.address, zone: request.zone }) });
     }
     return { clusterId: this.clusterIdValue, members: this.options.stateMachine.members() };
   }

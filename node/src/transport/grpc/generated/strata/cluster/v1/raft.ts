@@ -151,6 +151,8 @@ export interface JoinRequest {
   address: string;
   /** The cluster the joining node already belongs to, or '' for a fresh node. */
   clusterId: string;
+  /** The joining node's failure domain ('' when none is set): shards of a stripe are spread across zones. */
+  zone: string;
 }
 
 export interface JoinResponse {
@@ -914,7 +916,7 @@ export const PeerAddress: MessageFns<PeerAddress> = {
 };
 
 function createBaseJoinRequest(): JoinRequest {
-  return { nodeId: 0, address: "", clusterId: "" };
+  return { nodeId: 0, address: "", clusterId: "", zone: "" };
 }
 
 export const JoinRequest: MessageFns<JoinRequest> = {
@@ -927,6 +929,9 @@ export const JoinRequest: MessageFns<JoinRequest> = {
     }
     if (message.clusterId !== "") {
       writer.uint32(26).string(message.clusterId);
+    }
+    if (message.zone !== "") {
+      writer.uint32(34).string(message.zone);
     }
     return writer;
   },
@@ -966,6 +971,14 @@ export const JoinRequest: MessageFns<JoinRequest> = {
             }
 
             message.clusterId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.zone = reader.string();
             continue;
           }
         }
