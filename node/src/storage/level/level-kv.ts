@@ -3,7 +3,8 @@
  * bytes or strings (UTF-8) and sort bytewise; values are bytes. Writes go through chained batches (the
  * fast path of classic-level).
  */
-import { Level } from 'level';
+import type { Level } from 'level';
+import { openLevelDb } from './open-level-db.js';
 import { StrataError } from '../../platform/errors.js';
 
 export type KvKey = Uint8Array | string;
@@ -60,17 +61,7 @@ export class LevelKv {
 
   static async open(options: LevelKvOptions): Promise<LevelKv> {
     const resolved = resolveLevelKvOptions(options);
-    const db = new Level<Buffer, Buffer>(resolved.dir, {
-      keyEncoding: 'buffer',
-      valueEncoding: 'buffer',
-      cacheSize: resolved.cacheSizeBytes,
-      createIfMissing: true,
-    });
-    try {
-      await db.open();
-    } catch (err) {
-      throw new StrataError('Unavailable', `cannot open LevelDB folder ${resolved.dir}`, { cause: err });
-    }
+    const db = await openLevelDb(resolved.dir, resolved.cacheSizeBytes);
     return new LevelKv(resolved, db);
   }
 

@@ -6,9 +6,9 @@
  * have written (snapshot index, stored entry range, entry terms), so concurrent saves compose in call
  * order exactly as if each had been written before the next was made.
  */
-import { Level } from 'level';
 import { crc32 } from 'node:zlib';
 import { assert } from '../../platform/assert.js';
+import { openLevelDb } from './open-level-db.js';
 import { StrataError } from '../../platform/errors.js';
 import { type Logger, silentLogger } from '../../platform/logger.js';
 import type { LogSaveBatch, LogStore, PersistedLog } from '../../ports/log-store.js';
@@ -101,17 +101,7 @@ export class LevelLogStore implements LogStore {
 
   static async open(options: LevelLogStoreOptions): Promise<LevelLogStore> {
     const resolved = resolveLevelLogStoreOptions(options);
-    const db: LogDb = new Level<Buffer, Buffer>(resolved.dir, {
-      keyEncoding: 'buffer',
-      valueEncoding: 'buffer',
-      cacheSize: resolved.cacheSizeBytes,
-      createIfMissing: true,
-    });
-    try {
-      await db.open();
-    } catch (err) {
-      throw new StrataError('Unavailable', `cannot open LevelDB folder ${resolved.dir}`, { cause: err });
-    }
+    const db: LogDb = await openLevelDb(resolved.dir, resolved.cacheSizeBytes);
     return new LevelLogStore(resolved, db);
   }
 

@@ -6,29 +6,12 @@
  */
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { StrataError } from '../../platform/errors.js';
+import { varintBytes, writeVarint } from './varint.js';
 import { PutChunkHeader, type ChunkBlock, type PutChunkRequest, type ReadBlocksResponse } from './generated/strata/cluster/v1/chunks.js';
 
 const EMPTY = Buffer.alloc(0);
 const LEN = 2;
 const VARINT = 0;
-
-function varintBytes(value: number): number {
-  let bytes = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 128);
-    bytes++;
-  }
-  return bytes;
-}
-
-function writeVarint(out: Buffer, pos: number, value: number): number {
-  while (value >= 0x80) {
-    out[pos++] = (value & 0x7f) | 0x80;
-    value = Math.floor(value / 128);
-  }
-  out[pos++] = value;
-  return pos;
-}
 
 /** A ChunkBlock as field `field` of its message (proto3: zero fields are left out, as generated code does). */
 function encodeBlockField(field: number, block: ChunkBlock): Buffer {

@@ -6,19 +6,11 @@
  */
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { StrataError } from '../../platform/errors.js';
+import { varintBytes } from './varint.js';
 import { Message as PbMessage, SendSnapshotRequest } from './generated/strata/cluster/v1/raft.js';
 
 const DATA_TAG = (4 << 3) | 2;
 const EMPTY = Buffer.alloc(0);
-
-function varintBytes(value: number): number {
-  let bytes = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 128);
-    bytes++;
-  }
-  return bytes;
-}
 
 export function serializeSnapshotChunk(chunk: SendSnapshotRequest): Buffer {
   const head = SendSnapshotRequest.encode({ ...chunk, data: EMPTY }).finish();
