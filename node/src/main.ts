@@ -214,7 +214,7 @@ async function startServer(config: StrataConfig, logger: Logger): Promise<Runnin
   const admin = new AdminServer({
     host: node.bindAddress,
     port: node.adminPort,
-    service: new NodeAdminService({ replica, metadata, clock, storageCheck: () => checkDataDirWritable(node.dataDir) }),
+    service: new NodeAdminService({ replica, metadata, clock, memberRecords: () => meta.members(), storageCheck: () => checkDataDirWritable(node.dataDir) }),
     metrics,
     clock,
     logger: logger.child({ component: 'admin' }),

@@ -124,8 +124,8 @@ describe('AdminServer', () => {
   });
 
   it('DELETE /admin/v1/nodes/:id removes a node by number or node-<id>', async () => {
-    service.status.nodes.push({ id: 4, name: 'node-4', address: '127.0.0.4:9000', voter: true, role: 'follower', online: true });
-    service.status.nodes.push({ id: 5, name: 'node-5', address: '127.0.0.5:9000', voter: true, role: 'follower', online: true });
+    service.status.nodes.push({ id: 4, name: 'node-4', address: '127.0.0.4:9000', voter: true, role: 'follower', online: true, state: 'active' });
+    service.status.nodes.push({ id: 5, name: 'node-5', address: '127.0.0.5:9000', voter: true, role: 'follower', online: true, state: 'active' });
     expect((await request('DELETE', '/admin/v1/nodes/4')).status).toBe(204);
     expect((await request('DELETE', '/admin/v1/nodes/node-5')).status).toBe(204);
     expect(service.calls.filter((c) => c.method === 'removeNode').map((c) => c.args[0])).toEqual([4, 5]);

@@ -26,6 +26,7 @@ const STATUS: Partial<Record<StrataErrorCode, number>> = {
   NotFound: 404,
   AlreadyExists: 409,
   Conflict: 409,
+  FailedPrecondition: 409,
   InvalidArgument: 400,
   InvalidConfig: 400,
   CapacityExceeded: 507,

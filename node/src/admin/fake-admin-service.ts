@@ -35,6 +35,7 @@ export class FakeAdminService implements AdminService {
         voter: true,
         role: id === (options.leaderId ?? nodeId) ? ('leader' as const) : ('follower' as const),
         online: true,
+        state: 'active' as const,
       })),
     };
   }

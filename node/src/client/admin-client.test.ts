@@ -87,7 +87,7 @@ describe('AdminClient', () => {
     expect(await c.listBuckets()).toEqual([{ name: 'photos', createdMs: leader.service.nowMs }]);
     await c.deleteBucket('photos');
     expect(await c.listBuckets()).toEqual([]);
-    leader.service.status.nodes.push({ id: 9, name: 'node-9', address: 'x:9000', voter: false, role: 'learner', online: true });
+    leader.service.status.nodes.push({ id: 9, name: 'node-9', address: 'x:9000', voter: false, role: 'learner', online: true, state: 'active' });
     await c.removeNode('node-9');
     expect(leader.service.status.nodes.map((n) => n.id)).toEqual([1, 2, 3]);
     expect(await c.transferLeadership(3)).toBe(3);

@@ -13,6 +13,7 @@ const KNOWN_CODES: Record<StrataErrorCode, true> = {
   NotFound: true,
   AlreadyExists: true,
   Conflict: true,
+  FailedPrecondition: true,
   ClusterMismatch: true,
   DuplicateNodeId: true,
   Corruption: true,

@@ -14,6 +14,8 @@ export type StrataErrorCode =
   | 'NotFound'
   | 'AlreadyExists'
   | 'Conflict'
+  /** The request is valid but the cluster is not in a state that allows it (e.g. removing an undrained node). */
+  | 'FailedPrecondition'
   | 'ClusterMismatch'
   | 'DuplicateNodeId'
   | 'Corruption'

@@ -1,4 +1,5 @@
 import type { NodeId } from '../raft/types.js';
+import type { MemberState } from './maintenance-admin.js';
 
 export type { NodeId };
 
@@ -16,6 +17,12 @@ export interface NodeStatus {
   online: boolean;
   /** Highest log index known replicated to the node (leader's view), or undefined. */
   matchIndex?: number;
+  /** Data state: active, draining (chunks moving away) or drained. */
+  state: MemberState;
+  /** Failure domain (`[node] zone`). */
+  zone?: string;
+  /** The node's admin base URL (http://host:9090), for calls that go to one node (scrub, logs, config set). */
+  adminUrl?: string;
 }
 
 export interface ClusterStatus {

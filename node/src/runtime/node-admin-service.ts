@@ -4,11 +4,14 @@ import type { AdminService, BucketInfo, ClusterStatus, HealthReport, NodeRole, N
 import { NONE, type NodeId } from '../raft/types.js';
 import type { MetadataService } from './metadata-service.js';
 import type { Replica } from './replica.js';
+import type { MemberRecord } from '../meta/records.js';
 
 export interface NodeAdminServiceOptions {
   replica: Replica;
   metadata: MetadataService;
   clock: Clock;
+  /** The replicated member records (data state, zone), beside the replica's Raft view. */
+  memberRecords(): readonly MemberRecord[];
   /** Extra readiness checks (e.g. the data directory is writable); each returns a reason or undefined. */
   storageCheck(): Promise<string | undefined>;
 }
@@ -33,6 +36,7 @@ export class NodeAdminService implements AdminService {
     const online = new Set(this.options.replica.onlineMembers());
     const { raft } = status;
     const voters = new Set(raft.conf.voters);
+    const records = new Map(this.options.memberRecords().map((record) => [record.id, record]));
     const nodes: NodeStatus[] = status.members.map((member) => {
       const progress = raft.progress?.[member.id];
       const isSelf = member.id === status.nodeId;
@@ -44,6 +48,8 @@ export class NodeAdminService implements AdminService {
         role: roleOf(member.id, status.nodeId, raft.softState.leader, raft.softState.role, voters),
         online: online.has(member.id),
         matchIndex: isSelf ? raft.lastIndex : progress?.match,
+        state: records.get(member.id)?.state ?? 'active',
+        ...(records.get(member.id)?.zone === undefined ? {} : { zone: records.get(member.id)?.zone }),
       };
     });
     return {

@@ -24,6 +24,7 @@ const statusByCode: Record<StrataErrorCode, status> = {
   NotFound: status.NOT_FOUND,
   AlreadyExists: status.ALREADY_EXISTS,
   Conflict: status.ABORTED,
+  FailedPrecondition: status.FAILED_PRECONDITION,
   ClusterMismatch: status.FAILED_PRECONDITION,
   DuplicateNodeId: status.ALREADY_EXISTS,
   Corruption: status.DATA_LOSS,
