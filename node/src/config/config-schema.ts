@@ -47,6 +47,8 @@ export const KEYS: readonly KeySpec[] = [
   spec('data', 'erasure_parity_shards', d.integer(0, 16), (c, v) => (c.data.erasureParityShards = v)),
   spec('data', 'stripe_size', d.size, (c, v) => (c.data.stripeSizeBytes = v)),
   spec('data', 'inline_threshold', d.size, (c, v) => (c.data.inlineThresholdBytes = v)),
+  spec('data', 'recovery_timeout', d.duration('10m', 1), (c, v) => (c.data.recoveryTimeoutMs = v)),
+  spec('data', 'move_throttle_mb_per_sec', d.positiveNumber, (c, v) => (c.data.moveThrottleMbPerSec = v)),
 
   spec('metadata', 'rocksdb_cache_size', d.size, (c, v) => (c.metadata.rocksdbCacheSizeBytes = v)),
   spec('metadata', 'election_timeout_min', d.duration('150ms', 1), (c, v) => (c.metadata.electionTimeoutMinMs = v)),
@@ -54,6 +56,7 @@ export const KEYS: readonly KeySpec[] = [
   spec('metadata', 'heartbeat_interval', d.duration('50ms', 1), (c, v) => (c.metadata.heartbeatIntervalMs = v)),
   spec('metadata', 'snapshot_interval_entries', d.integer(1), (c, v) => (c.metadata.snapshotIntervalEntries = v)),
   spec('metadata', 'snapshot_keep_entries', d.integer(0), (c, v) => (c.metadata.snapshotKeepEntries = v)),
+  spec('metadata', 'voters', d.oneOfIntegers([1, 3, 5, 7]), (c, v) => (c.metadata.voters = v)),
 
   spec('storage', 'sync_writes', d.boolean, (c, v) => (c.storage.syncWrites = v)),
   spec('storage', 'direct_io', d.boolean, (c, v) => (c.storage.directIo = v)),

@@ -54,6 +54,11 @@ export function oneOf<T extends string>(values: readonly T[]): Decoder<T> {
   return (raw) => (typeof raw === 'string' && (values as readonly string[]).includes(raw) ? ok(raw as T) : fail(`one of ${values.join('|')}`));
 }
 
+/** An integer from a fixed set (e.g. an odd voter count). */
+export function oneOfIntegers(values: readonly number[]): Decoder<number> {
+  return (raw) => (typeof raw === 'number' && values.includes(raw) ? ok(raw) : fail(`one of ${values.join(', ')}`));
+}
+
 export const nonEmptyString: Decoder<string> = (raw) =>
   typeof raw === 'string' && raw.trim() !== '' ? ok(raw) : fail('a non-empty string');
 

@@ -28,6 +28,10 @@ export interface DataSection {
   stripeSizeBytes: number;
   /** Strata's own: objects up to this size are kept inline in the replicated metadata. */
   inlineThresholdBytes: number;
+  /** Strata's own: a node unreachable this long has its chunks rebuilt from parity onto the others. */
+  recoveryTimeoutMs: number;
+  /** Strata's own: cap on the bytes per second that drain, rebalance and recovery move (per cluster). */
+  moveThrottleMbPerSec: number;
 }
 
 /** [s3]: Strata's own section for the S3 gateway (its port is node.s3_port). */
@@ -49,6 +53,8 @@ export interface MetadataSection {
   snapshotIntervalEntries: number;
   /** Strata's own: entries kept behind a snapshot so a briefly lagging follower needs no snapshot. */
   snapshotKeepEntries: number;
+  /** Strata's own: how many nodes vote in the metadata Raft group (the others are learners holding data). */
+  voters: number;
 }
 
 export interface StorageSection {
@@ -110,7 +116,7 @@ export function defaultConfig(): StrataConfig {
       adminPort: 9090,
       s3Port: 9080,
     },
-    data: { cacheSizeBytes: 256 * MiB, erasureDataShards: 0, erasureParityShards: 0, stripeSizeBytes: MiB, inlineThresholdBytes: 16 * 1024 },
+    data: { cacheSizeBytes: 256 * MiB, erasureDataShards: 0, erasureParityShards: 0, stripeSizeBytes: MiB, inlineThresholdBytes: 16 * 1024, recoveryTimeoutMs: 10 * 60_000, moveThrottleMbPerSec: 64 },
     metadata: {
       rocksdbCacheSizeBytes: 64 * MiB,
       // The guide's low-latency profile (100-200ms, 30ms beats) assumes idle machines. On a loaded
@@ -122,6 +128,7 @@ export function defaultConfig(): StrataConfig {
       heartbeatIntervalMs: 75,
       snapshotIntervalEntries: 10_000,
       snapshotKeepEntries: 5_000,
+      voters: 5,
     },
     // Durable by default: acknowledging a write that an OS crash can lose is the wrong default.
     storage: { syncWrites: true, directIo: false, reserveBytes: 0 },
