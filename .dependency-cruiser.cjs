@@ -90,6 +90,25 @@ module.exports = {
       to: { path: '^node/', pathNot: `${SRC}(client|platform)/` },
     },
     {
+      name: 'operator-pure-layers',
+      comment: 'operator/src/{api,desired,plan,status} are pure: no node:* modules and no Kubernetes client at run time.',
+      severity: 'error',
+      from: { path: '^operator/src/(api|desired|plan|status)/', pathNot: notTest },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'operator-pure-layers-no-client',
+      severity: 'error',
+      from: { path: '^operator/src/(api|desired|plan|status)/', pathNot: notTest },
+      to: { path: 'node_modules/@kubernetes/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'kubernetes-client-only-in-operator-kube',
+      severity: 'error',
+      from: { path: '^(node|operator)/', pathNot: ['^operator/src/(kube|main\\.ts)', '^operator/src/controller/'] },
+      to: { path: 'node_modules/@kubernetes/', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'no-cycles',
       severity: 'error',
       from: {},

@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Two tiers: fast unit tests beside the code, and multi-process integration tests in node/test.
+// Three tiers: fast unit tests beside the code, multi-process integration tests in node/test, and
+// tests against a real Kubernetes control plane in e2e/.
 export default defineConfig({
   test: {
     projects: [
@@ -8,7 +9,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           // bench/ tests check the benchmark tooling (load generator, summaries), never the figures.
-          include: ['node/src/**/*.test.ts', 'operator/src/**/*.test.ts', 'bench/**/*.test.ts'],
+          include: ['node/src/**/*.test.ts', 'operator/src/**/*.test.ts', 'bench/**/*.test.ts', 'crds/**/*.test.ts', 'charts/**/*.test.ts'],
           testTimeout: 30_000,
         },
       },
@@ -18,6 +19,16 @@ export default defineConfig({
           include: ['node/test/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          // Against a real Kubernetes control plane that e2e/ builds and starts (make e2e).
+          name: 'e2e',
+          include: ['e2e/**/*.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
           fileParallelism: false,
         },
       },
