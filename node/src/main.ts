@@ -28,7 +28,8 @@ import { Replica } from './runtime/replica.js';
 import { join as joinPath } from 'node:path';
 
 const USAGE = `usage: strata-server [--config strata.toml] [--node-id N] [--data-dir DIR] [--bind-address ADDR]
-                     [--join HOST:9000] [--cluster-port 9000] [--admin-port 9090] [--s3-port 9080] [--log-level LEVEL]`;
+                     [--advertise-address HOST] [--join HOST:9000] [--cluster-port 9000] [--admin-port 9090]
+                     [--s3-port 9080] [--log-level LEVEL]`;
 
 async function main(argv: string[]): Promise<void> {
   const config = await loadConfig(argv);
@@ -58,6 +59,7 @@ async function loadConfig(argv: string[]): Promise<StrataConfig> {
         'node-id': { type: 'string' },
         'data-dir': { type: 'string' },
         'bind-address': { type: 'string' },
+        'advertise-address': { type: 'string' },
         join: { type: 'string' },
         'cluster-port': { type: 'string' },
         'admin-port': { type: 'string' },
@@ -83,6 +85,7 @@ async function loadConfig(argv: string[]): Promise<StrataConfig> {
       nodeId: v['node-id'],
       dataDir: v['data-dir'],
       bindAddress: v['bind-address'],
+      advertiseAddress: v['advertise-address'],
       join: v.join,
       clusterPort: v['cluster-port'],
       adminPort: v['admin-port'],
@@ -102,7 +105,9 @@ async function startServer(config: StrataConfig, logger: Logger): Promise<Runnin
   const clock = new SystemClock();
   const random = new CryptoRandom();
   const metrics = new PromMetricsSink();
-  const selfAddress = `${node.bindAddress}:${node.clusterPort}`;
+  // Others reach this node at the advertised host (a pod's DNS name) while it listens on the bind address.
+  const selfAddress = `${node.advertiseAddress ?? node.bindAddress}:${node.clusterPort}`;
+  const listenAddress = `${node.bindAddress}:${node.clusterPort}`;
 
   // Refuse a start without S3 keys before touching any data.
   const credentials = await loadS3Credentials(config, process.env);
@@ -130,7 +135,7 @@ async function startServer(config: StrataConfig, logger: Logger): Promise<Runnin
   let currentClusterId = (): string => identity?.clusterId ?? '';
   const transport = new GrpcTransport({
     nodeId: node.nodeId,
-    listenAddress: selfAddress,
+    listenAddress,
     clusterId: identity?.clusterId ?? '',
     logger: logger.child({ component: 'transport' }),
     metrics,

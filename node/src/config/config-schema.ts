@@ -40,6 +40,7 @@ export const KEYS: readonly KeySpec[] = [
   spec('node', 'admin_port', d.port, (c, v) => (c.node.adminPort = v)),
   spec('node', 's3_port', d.port, (c, v) => (c.node.s3Port = v)),
   spec('node', 'join', d.hostPort, (c, v) => (c.node.join = v)),
+  spec('node', 'advertise_address', d.host, (c, v) => (c.node.advertiseAddress = v)),
   spec('node', 'zone', d.nonEmptyString, (c, v) => (c.node.zone = v)),
 
   spec('data', 'cache_size', d.size, (c, v) => (c.data.cacheSizeBytes = v)),

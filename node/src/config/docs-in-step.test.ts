@@ -24,7 +24,7 @@ describe('docs/configuration.md', () => {
     expect(example).not.toBeNull();
     const text = example![1];
     // Keys without a default appear commented out.
-    const withoutDefault = new Set(['join', 'zone', 'credentials_file']);
+    const withoutDefault = new Set(['join', 'advertise_address', 'zone', 'credentials_file']);
     for (const spec of KEYS.filter((k) => !withoutDefault.has(k.key))) {
       expect(text, spec.dotted).toMatch(new RegExp(`^${spec.key} = `, 'm'));
     }

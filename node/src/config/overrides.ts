@@ -11,6 +11,7 @@ export interface ConfigOverrides {
   nodeId?: NodeId | string;
   dataDir?: string;
   bindAddress?: string;
+  advertiseAddress?: string;
   clusterPort?: number | string;
   adminPort?: number | string;
   s3Port?: number | string;
@@ -34,6 +35,7 @@ const OVERRIDES: readonly OverrideSpec[] = [
   { field: 'nodeId', flag: '--node-id', decode: flagNumber(d.integer(1, 2 ** 31 - 1, 'a positive integer')), set: (c, v) => (c.node.nodeId = v as number) },
   { field: 'dataDir', flag: '--data-dir', decode: d.nonEmptyString, set: (c, v) => (c.node.dataDir = v as string) },
   { field: 'bindAddress', flag: '--bind-address', decode: d.host, set: (c, v) => (c.node.bindAddress = v as string) },
+  { field: 'advertiseAddress', flag: '--advertise-address', decode: d.host, set: (c, v) => (c.node.advertiseAddress = v as string) },
   { field: 'clusterPort', flag: '--cluster-port', decode: flagNumber(d.port), set: (c, v) => (c.node.clusterPort = v as number) },
   { field: 'adminPort', flag: '--admin-port', decode: flagNumber(d.port), set: (c, v) => (c.node.adminPort = v as number) },
   { field: 's3Port', flag: '--s3-port', decode: flagNumber(d.port), set: (c, v) => (c.node.s3Port = v as number) },

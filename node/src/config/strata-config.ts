@@ -15,6 +15,8 @@ export interface NodeSection {
   s3Port: number;
   /** `host:port` of a cluster member's cluster port; absent to bootstrap a new cluster. */
   join?: string;
+  /** Strata's own: the host other nodes reach this one at (a pod's DNS name); default bind_address. */
+  advertiseAddress?: string;
   /** Strata's own: failure domain (rack, host, availability zone); shards of a stripe go to different zones. */
   zone?: string;
 }
