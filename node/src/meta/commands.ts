@@ -1,5 +1,5 @@
 import { StrataError } from '../platform/errors.js';
-import type { MultipartUploadRecord, ObjectManifest, PartRecord } from './records.js';
+import type { MemberState, MultipartUploadRecord, ObjectManifest, PartRecord } from './records.js';
 
 /** A change to the metadata, proposed through Raft and applied in log order on every node. */
 export type MetaCommand =
@@ -31,7 +31,11 @@ export type MetaCommand =
       /** Every part but the last must be at least this big (S3: 5 MiB). */
       minPartSizeBytes: number;
     }
-  | { op: 'abortMultipartUpload'; bucket: string; key: string; uploadId: string };
+  | { op: 'abortMultipartUpload'; bucket: string; key: string; uploadId: string }
+  /** A member's data state: draining (its chunks move away), drained, or back to active. */
+  | { op: 'setMemberState'; nodeId: number; state: MemberState }
+  /** A chunk was copied or rebuilt under a new id on toNodeId: every reference moves to the copy. */
+  | { op: 'replaceChunk'; chunkId: string; fromNodeId: number; toNodeId: number; newChunkId: string };
 
 export type MetaErrorCode = 'NotFound' | 'AlreadyExists' | 'Conflict' | 'InvalidArgument';
 

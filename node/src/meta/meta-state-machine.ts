@@ -1,11 +1,11 @@
 import { assert } from '../platform/assert.js';
 import { StrataError } from '../platform/errors.js';
-import { ChunkReferences } from './chunk-references.js';
+import { ChunkReferences, swapChunk, type ChunkLocation } from './chunk-references.js';
 import { decodeMetaCommand, noSuchBucket, normalizeEtag, refuse, type MetaCommand, type MetaResult } from './commands.js';
 import { MultipartUploads, type UploadListQuery } from './multipart-uploads.js';
 import { listObjectPage, type ObjectPage, type ObjectPageQuery } from './object-listing.js';
 import { newOrderedMap, type OrderedMap } from './ordered-map.js';
-import type { BucketRecord, MemberRecord, MultipartUploadRecord, ObjectEntry, ObjectManifest, PartRecord } from './records.js';
+import type { BucketRecord, MemberRecord, MemberState, MultipartUploadRecord, ObjectEntry, ObjectManifest, PartRecord } from './records.js';
 
 /** A Raft membership change as the metadata records it (the runtime passes the address it carried). */
 export interface MembershipChange {
@@ -13,6 +13,8 @@ export interface MembershipChange {
   nodeId: number;
   address?: string;
   zone?: string;
+  /** The node's admin base URL (http://host:9090), carried by the join. */
+  adminUrl?: string;
 }
 
 export interface ListObjectsQuery {
@@ -88,6 +90,10 @@ export class MetaStateMachine {
         const state = this.bucketMap.get(command.bucket);
         return state ? state.uploads.abort(command.key, command.uploadId) : noSuchBucket(command.bucket);
       }
+      case 'setMemberState':
+        return this.setMemberState(command.nodeId, command.state);
+      case 'replaceChunk':
+        return this.replaceChunk(command);
     }
   }
 
@@ -101,6 +107,7 @@ export class MetaStateMachine {
           state: existing?.state ?? 'active',
           joinedIndex: existing?.joinedIndex ?? index,
           ...((change.zone ?? existing?.zone) !== undefined ? { zone: change.zone ?? existing?.zone } : {}),
+          ...((change.adminUrl ?? existing?.adminUrl) !== undefined ? { adminUrl: change.adminUrl ?? existing?.adminUrl } : {}),
         });
         return;
       case 'promote':
@@ -112,10 +119,17 @@ export class MetaStateMachine {
   }
 
   /** The first node of a new cluster records itself before its first snapshot is written. */
-  bootstrap(clusterId: string, self: { id: number; address: string; zone?: string }): void {
+  bootstrap(clusterId: string, self: { id: number; address: string; zone?: string; adminUrl?: string }): void {
     assert(this.clusterIdValue === '' && this.memberMap.size === 0, 'bootstrap of a non-empty state machine');
     this.clusterIdValue = clusterId;
-    this.memberMap.set(self.id, { id: self.id, address: self.address, state: 'active', joinedIndex: 1, ...(self.zone ? { zone: self.zone } : {}) });
+    this.memberMap.set(self.id, {
+      id: self.id,
+      address: self.address,
+      state: 'active',
+      joinedIndex: 1,
+      ...(self.zone ? { zone: self.zone } : {}),
+      ...(self.adminUrl ? { adminUrl: self.adminUrl } : {}),
+    });
   }
 
   clusterId(): string {
@@ -197,6 +211,26 @@ export class MetaStateMachine {
     return this.refs.count(nodeId);
   }
 
+  /** Where a referenced chunk is, its size, its siblings and who references it. */
+  chunkLocation(nodeId: number, chunkId: string): ChunkLocation | undefined {
+    return this.refs.location(nodeId, chunkId);
+  }
+
+  /** The chunks the metadata places on a node (member or not), in chunk id order, at most `limit`. */
+  chunksOnNode(nodeId: number, limit?: number): ChunkLocation[] {
+    return this.refs.chunksOnNode(nodeId, limit);
+  }
+
+  /** Data bytes of referenced chunks per node. */
+  referencedBytesPerNode(): Map<number, number> {
+    return this.refs.bytesPerNode();
+  }
+
+  /** Nodes (members or not) that hold referenced chunks. */
+  nodesWithChunks(): number[] {
+    return this.refs.nodesWithChunks();
+  }
+
   snapshot(): Uint8Array {
     const snapshot: Snapshot = {
       version: 2,
@@ -228,7 +262,7 @@ export class MetaStateMachine {
     this.refs.clear();
     for (const bucket of parsed.buckets) {
       const state: BucketState = { record: bucket.record, objects: newOrderedMap(bucket.objects), uploads: new MultipartUploads(this.refs) };
-      for (const [, manifest] of bucket.objects) this.refs.add(manifest.layout);
+      for (const [key, manifest] of bucket.objects) this.refs.add(manifest.layout, manifest.sizeBytes, { kind: 'object', bucket: bucket.record.name, key });
       state.uploads.restore(bucket.uploads ?? []);
       this.bucketMap.set(bucket.record.name, state);
     }
@@ -282,14 +316,15 @@ export class MetaStateMachine {
     const manifest = result.value as ObjectManifest;
     // complete() already took the object's references; replaceObject must not take them twice.
     const previous = state.objects.get(command.key);
-    this.refs.remove(previous?.layout);
+    this.refs.remove(previous?.layout, { kind: 'object', bucket: command.bucket, key: command.key });
     state.objects.set(command.key, manifest);
     return { ok: true, value: manifest };
   }
 
   private replaceObject(state: BucketState, key: string, manifest: ObjectManifest): void {
-    this.refs.add(manifest.layout);
-    this.refs.remove(state.objects.get(key)?.layout);
+    const owner = { kind: 'object', bucket: state.record.name, key } as const;
+    this.refs.add(manifest.layout, manifest.sizeBytes, owner);
+    this.refs.remove(state.objects.get(key)?.layout, owner);
     state.objects.set(key, manifest);
   }
 
@@ -297,8 +332,46 @@ export class MetaStateMachine {
     const state = this.bucketMap.get(bucket);
     if (!state) return noSuchBucket(bucket);
     const previous = state.objects.get(key);
-    this.refs.remove(previous?.layout);
+    this.refs.remove(previous?.layout, { kind: 'object', bucket, key });
     state.objects.delete(key);
     return { ok: true, value: previous };
+  }
+
+  private setMemberState(nodeId: number, state: MemberState): MetaResult {
+    const member = this.memberMap.get(nodeId);
+    if (!member) return refuse('NotFound', `node-${nodeId} is not a member of the cluster`, { resource: 'node', nodeId });
+    const previous = member.state;
+    this.memberMap.set(nodeId, { ...member, state });
+    return { ok: true, value: previous };
+  }
+
+  /**
+   * Point every reference to chunk (fromNodeId, chunkId) at (toNodeId, newChunkId): the mover wrote the
+   * copy first, so no reader ever sees a reference to missing data. NotFound when nothing references the
+   * chunk any more (the mover deletes its copy); Conflict when the target already holds another column of
+   * the same layout (two moves raced) or the new id is taken.
+   */
+  private replaceChunk(command: Extract<MetaCommand, { op: 'replaceChunk' }>): MetaResult {
+    const { chunkId, fromNodeId, toNodeId, newChunkId } = command;
+    const location = this.refs.location(fromNodeId, chunkId);
+    if (!location) return refuse('NotFound', `chunk ${chunkId} on node-${fromNodeId} is no longer referenced`, { resource: 'chunk', chunkId, nodeId: fromNodeId });
+    if (toNodeId !== fromNodeId && location.siblingNodeIds.includes(toNodeId)) {
+      return refuse('Conflict', `node-${toNodeId} already holds another column of chunk ${chunkId}'s layout`, { reason: 'SiblingOnTarget', chunkId, nodeId: toNodeId });
+    }
+    if (this.refs.isReferenced(toNodeId, newChunkId)) return refuse('Conflict', `chunk ${newChunkId} on node-${toNodeId} is already referenced`, { chunkId: newChunkId });
+    let swapped = 0;
+    for (const owner of location.owners) {
+      const state = this.bucketMap.get(owner.bucket);
+      assert(state !== undefined, () => `chunk ${chunkId} is referenced from missing bucket ${owner.bucket}`);
+      if (owner.kind === 'part') {
+        if (state.uploads.swapPartChunk(owner, chunkId, fromNodeId, toNodeId, newChunkId)) swapped++;
+        continue;
+      }
+      const manifest = state.objects.get(owner.key);
+      assert(manifest?.layout !== undefined, () => `chunk ${chunkId} is referenced from missing object ${owner.key}`);
+      this.replaceObject(state, owner.key, { ...manifest, layout: swapChunk(manifest.layout, chunkId, fromNodeId, toNodeId, newChunkId) });
+      swapped++;
+    }
+    return { ok: true, value: { swapped } };
   }
 }

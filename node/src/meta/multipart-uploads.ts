@@ -1,5 +1,5 @@
 import { noSuchUpload, normalizeEtag, refuse, type MetaCommand, type MetaResult } from './commands.js';
-import type { ChunkReferences } from './chunk-references.js';
+import { swapChunk, type ChunkOwner, type ChunkReferences } from './chunk-references.js';
 import { newOrderedMap, type OrderedMap } from './ordered-map.js';
 import type { MultipartLayout, MultipartUploadRecord, ObjectManifest, PartRecord } from './records.js';
 
@@ -53,8 +53,9 @@ export class MultipartUploads {
       return refuse('InvalidArgument', `part number ${part.partNumber} is not in 1..${MAX_PART_NUMBER}`, { reason: 'InvalidArgument' });
     }
     const previous = upload.parts.get(part.partNumber);
-    this.refs.add(part.layout);
-    this.refs.remove(previous?.layout);
+    const owner = partOwner(upload.record, part.partNumber);
+    this.refs.add(part.layout, part.sizeBytes, owner);
+    this.refs.remove(previous?.layout, owner);
     upload.parts.set(part.partNumber, part);
     return { ok: true, value: previous };
   }
@@ -104,7 +105,7 @@ export class MultipartUploads {
       layout,
     };
     // The object takes its own references before the upload drops the parts' ones: chosen chunks stay live.
-    this.refs.add(layout);
+    this.refs.add(layout, manifest.sizeBytes, { kind: 'object', bucket: record.bucket, key: record.key });
     this.drop(upload);
     return { ok: true, value: manifest };
   }
@@ -147,12 +148,28 @@ export class MultipartUploads {
     for (const s of states) {
       const parts = new Map(s.parts.map((p) => [p.partNumber, p] as const));
       this.uploads.set(indexKey(s.record.key, s.record.uploadId), { record: s.record, parts });
-      for (const part of parts.values()) this.refs.add(part.layout);
+      for (const part of parts.values()) this.refs.add(part.layout, part.sizeBytes, partOwner(s.record, part.partNumber));
     }
   }
 
+  /** Point one part at a moved chunk (replaceChunk); false when the part is gone. */
+  swapPartChunk(owner: Extract<ChunkOwner, { kind: 'part' }>, chunkId: string, fromNodeId: number, toNodeId: number, newChunkId: string): boolean {
+    const upload = this.get(owner.key, owner.uploadId);
+    const part = upload?.parts.get(owner.partNumber);
+    if (!upload || !part) return false;
+    const moved: PartRecord = { ...part, layout: swapChunk(part.layout, chunkId, fromNodeId, toNodeId, newChunkId) };
+    this.refs.add(moved.layout, moved.sizeBytes, owner);
+    this.refs.remove(part.layout, owner);
+    upload.parts.set(owner.partNumber, moved);
+    return true;
+  }
+
   private drop(upload: UploadState): void {
-    for (const part of upload.parts.values()) this.refs.remove(part.layout);
+    for (const part of upload.parts.values()) this.refs.remove(part.layout, partOwner(upload.record, part.partNumber));
     this.uploads.delete(indexKey(upload.record.key, upload.record.uploadId));
   }
+}
+
+function partOwner(record: MultipartUploadRecord, partNumber: number): ChunkOwner {
+  return { kind: 'part', bucket: record.bucket, key: record.key, uploadId: record.uploadId, partNumber };
 }

@@ -11,6 +11,8 @@ export interface MemberRecord {
   joinedIndex: number;
   /** Failure domain (`[node] zone`): placement spreads the shards of a stripe across zones. */
   zone?: string;
+  /** The node's admin base URL (http://host:9090), for calls that go to one node. */
+  adminUrl?: string;
 }
 
 export interface BucketRecord {
@@ -44,6 +46,19 @@ export interface ErasureLayout {
   stripeDataBytes: number;
   shardBytes: number;
   chunks: ChunkRef[];
+  /**
+   * Present when the object bytes were compressed before erasure coding ([data] compression at write
+   * time). The stripes then hold `storedBytes` bytes of the compressed stream; sizes, ETag and MD5 stay
+   * those of the uncompressed bytes. Absent (every object written before it existed): not compressed.
+   */
+  compression?: DataCompression;
+}
+
+/** How the bytes of an erasure layout were compressed. */
+export interface DataCompression {
+  codec: 'gzip';
+  /** Bytes of the compressed stream, which is what the stripes hold. */
+  storedBytes: number;
 }
 
 /** Where the bytes of one object or one multipart part live. */
