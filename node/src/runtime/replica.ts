@@ -5,7 +5,7 @@ import type { JoinRequest, JoinResponse, PeerAddress, TransportHandler } from '.
 import { decodeConfChange } from '../raft/conf-change-codec.js';
 import { MemoryRaftLog } from '../raft/memory-log.js';
 import { RawNode } from '../raft/raw-node.js';
-import { NONE, type ConfChange, type Entry, type Message, type NodeId, type RaftStatus, type Ready, type Snapshot } from '../raft/types.js';
+import { NONE, type ConfChange, type ConfState, type Entry, type Message, type NodeId, type RaftStatus, type Ready, type Snapshot } from '../raft/types.js';
 import { unwrapCommand, wrapCommand } from './command-envelope.js';
 import { decodeMemberContext, encodeMemberContext } from './member-context.js';
 import { ConfChangeWaiters } from './conf-change-waiters.js';
@@ -194,6 +194,16 @@ export class Replica {
       raft: this.node.status(),
       members: this.options.stateMachine.members(),
     };
+  }
+
+  /**
+   * Where the state machine stands: the applied index, its term and the Raft configuration in force
+   * there. Read it in the same synchronous step as the state machine's snapshot() and the two agree
+   * (metadata backups rely on this).
+   */
+  appliedPoint(): { index: number; term: number; conf: ConfState } {
+    const conf = this.node.status().conf;
+    return { index: this.applied, term: this.log.term(this.applied), conf: { voters: [...conf.voters], learners: [...conf.learners] } };
   }
 
   get leaderId(): NodeId {
