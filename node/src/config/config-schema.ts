@@ -1,5 +1,5 @@
 import type { StrataConfig } from './strata-config.js';
-import { CONFIG_LOG_LEVELS } from './strata-config.js';
+import { CONFIG_COMPRESSIONS, CONFIG_LOG_LEVELS } from './strata-config.js';
 import * as d from './decoders.js';
 
 /** The sections of the file: the seed guide's six, plus [node] and [s3]. Top-level keys use section ''. */
@@ -50,6 +50,7 @@ export const KEYS: readonly KeySpec[] = [
   spec('data', 'inline_threshold', d.size, (c, v) => (c.data.inlineThresholdBytes = v)),
   spec('data', 'recovery_timeout', d.duration('10m', 1), (c, v) => (c.data.recoveryTimeoutMs = v)),
   spec('data', 'move_throttle_mb_per_sec', d.positiveNumber, (c, v) => (c.data.moveThrottleMbPerSec = v)),
+  spec('data', 'compression', d.oneOf(CONFIG_COMPRESSIONS), (c, v) => (c.data.compression = v)),
 
   spec('metadata', 'rocksdb_cache_size', d.size, (c, v) => (c.metadata.rocksdbCacheSizeBytes = v)),
   spec('metadata', 'election_timeout_min', d.duration('150ms', 1), (c, v) => (c.metadata.electionTimeoutMinMs = v)),

@@ -4,6 +4,10 @@ import type { NodeId } from '../raft/types.js';
 export const CONFIG_LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 export type ConfigLogLevel = (typeof CONFIG_LOG_LEVELS)[number];
 
+/** Codecs for new object data ([data] compression); stored layouts name theirs, so all stay readable. */
+export const CONFIG_COMPRESSIONS = ['none', 'gzip'] as const;
+export type ConfigCompression = (typeof CONFIG_COMPRESSIONS)[number];
+
 /** [node]: who this node is and where it listens (the server flags set the same fields). */
 export interface NodeSection {
   nodeId: NodeId;
@@ -34,6 +38,8 @@ export interface DataSection {
   recoveryTimeoutMs: number;
   /** Strata's own: cap on the bytes per second that drain, rebalance and recovery move (per cluster). */
   moveThrottleMbPerSec: number;
+  /** Strata's own: compression of the erasure-coded data of NEW objects; existing objects keep theirs. */
+  compression: ConfigCompression;
 }
 
 /** [s3]: Strata's own section for the S3 gateway (its port is node.s3_port). */
@@ -118,7 +124,7 @@ export function defaultConfig(): StrataConfig {
       adminPort: 9090,
       s3Port: 9080,
     },
-    data: { cacheSizeBytes: 256 * MiB, erasureDataShards: 0, erasureParityShards: 0, stripeSizeBytes: MiB, inlineThresholdBytes: 16 * 1024, recoveryTimeoutMs: 10 * 60_000, moveThrottleMbPerSec: 64 },
+    data: { cacheSizeBytes: 256 * MiB, erasureDataShards: 0, erasureParityShards: 0, stripeSizeBytes: MiB, inlineThresholdBytes: 16 * 1024, recoveryTimeoutMs: 10 * 60_000, moveThrottleMbPerSec: 64, compression: 'none' },
     metadata: {
       rocksdbCacheSizeBytes: 64 * MiB,
       // The guide's low-latency profile (100-200ms, 30ms beats) assumes idle machines. On a loaded

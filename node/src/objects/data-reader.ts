@@ -2,10 +2,15 @@ import type { ErasureCodec } from '../erasure/erasure-codec.js';
 import { shardSizeBytes, stripeDataViews } from '../erasure/stripe.js';
 import type { DataLayout, ErasureLayout } from '../meta/records.js';
 import { StrataError } from '../platform/errors.js';
+import { gunzipRange } from './data-compression.js';
 import type { ResolvedObjectServiceOptions } from './object-service-options.js';
+import { StripeCache } from './stripe-cache.js';
 import { withTimeout } from './with-timeout.js';
 
-type Options = Pick<ResolvedObjectServiceOptions, 'chunkStores' | 'clock' | 'logger' | 'readTimeoutMs' | 'codecForLayout'>;
+type Options = Pick<ResolvedObjectServiceOptions, 'chunkStores' | 'clock' | 'logger' | 'readTimeoutMs' | 'codecForLayout'> & {
+  /** The [data] cache_size read cache; absent = no cache. */
+  stripeCache?: StripeCache;
+};
 
 /** Bytes [start, end] (inclusive) of one object or part of `sizeBytes` stored with `layout`. */
 export async function* readData(options: Options, layout: DataLayout, sizeBytes: number, start: number, end: number): AsyncGenerator<Uint8Array> {
@@ -16,10 +21,18 @@ export async function* readData(options: Options, layout: DataLayout, sizeBytes:
     yield data.subarray(start, end + 1);
     return;
   }
-  yield* readErasure(options, layout, sizeBytes, start, end);
+  const compression = layout.compression;
+  if (compression === undefined) {
+    yield* readErasure(options, layout, sizeBytes, start, end);
+    return;
+  }
+  if (compression.codec !== 'gzip') throw new StrataError('Corruption', `unknown compression codec ${JSON.stringify(compression.codec)}`);
+  // The stripes hold the compressed stream: read it from its start (a range costs its offset in decompression).
+  const stored = readErasure(options, layout, compression.storedBytes, 0, compression.storedBytes - 1);
+  yield* gunzipRange(stored, sizeBytes, start, end);
 }
 
-/** One chunk being read block by block from `fromStripe` to the last stripe the range needs. */
+/** One chunk being read block by block from the stripe it was opened at to the last stripe the range needs. */
 interface Column {
   index: number;
   iterator: AsyncIterator<Uint8Array>;
@@ -28,22 +41,28 @@ interface Column {
 /**
  * Reads only the stripes the range needs, from the k data chunks. A chunk that fails (node down,
  * Corruption, timeout, short block) is dropped for the rest of the read and replaced by the next unused
- * chunk (parity), and the stripes from then on are reconstructed: a degraded read.
+ * chunk (parity), and the stripes from then on are reconstructed: a degraded read. Stripes in the read
+ * cache are served from it; the chunk reads resume at the next stripe that is not.
  */
-async function* readErasure(options: Options, layout: ErasureLayout, sizeBytes: number, start: number, end: number): AsyncGenerator<Uint8Array> {
+async function* readErasure(options: Options, layout: ErasureLayout, storedBytes: number, start: number, end: number): AsyncGenerator<Uint8Array> {
   const { dataShards: k, parityShards: m, stripeDataBytes: stripeBytes } = layout;
   const codec: ErasureCodec = options.codecForLayout(layout);
-  const stripeCount = Math.ceil(sizeBytes / stripeBytes);
+  const cache = options.stripeCache?.enabled === true && layout.chunks.length > 0 ? options.stripeCache : undefined;
+  const stripeCount = Math.ceil(storedBytes / stripeBytes);
   const firstStripe = Math.floor(start / stripeBytes);
   const lastStripe = Math.floor(end / stripeBytes);
   const dead = new Set<number>();
+  /** The chunks this read uses (k of them while enough are healthy); open or to be reopened. */
+  const inUse: number[] = Array.from({ length: k }, (_, i) => i);
   const active = new Map<number, Column>();
-  let nextUnused = 0;
+  let nextUnused = k;
 
   const open = (index: number, fromStripe: number): Column => {
     const chunk = layout.chunks[index];
     const blocks = options.chunkStores.forNode(chunk.nodeId).readBlocks(chunk.chunkId, fromStripe, lastStripe - fromStripe + 1);
-    return { index, iterator: blocks[Symbol.asyncIterator]() };
+    const column = { index, iterator: blocks[Symbol.asyncIterator]() };
+    active.set(index, column);
+    return column;
   };
   const close = (column: Column): void => {
     active.delete(column.index);
@@ -63,17 +82,28 @@ async function* readErasure(options: Options, layout: ErasureLayout, sizeBytes: 
     } catch (error) {
       options.logger.warn({ err: error, chunkId: chunk.chunkId, nodeId: chunk.nodeId, block: stripe }, 'chunk read failed; reading parity instead');
       dead.add(column.index);
+      inUse.splice(inUse.indexOf(column.index), 1);
       close(column);
       return undefined;
     }
   };
 
   try {
-    for (let i = 0; i < k; i++) active.set(i, open(i, firstStripe));
-    nextUnused = k;
     for (let stripe = firstStripe; stripe <= lastStripe; stripe++) {
       const stripeStart = stripe * stripeBytes;
-      const dataBytes = Math.min(stripeBytes, sizeBytes - stripeStart);
+      const dataBytes = Math.min(stripeBytes, storedBytes - stripeStart);
+      const from = Math.max(start, stripeStart) - stripeStart;
+      const to = Math.min(end + 1, stripeStart + dataBytes) - stripeStart;
+      const cacheKey = cache === undefined ? '' : StripeCache.key(layout.chunks[0].chunkId, stripe);
+      const cached = cache?.get(cacheKey);
+      if (cached !== undefined) {
+        // The open chunk reads are positioned at this stripe: end them, and reopen at the next miss.
+        for (const column of [...active.values()]) close(column);
+        yield* stripeDataViews(cached, k, from, to);
+        continue;
+      }
+      for (const index of inUse) if (!active.has(index)) open(index, stripe);
+
       const shardBytes = stripe === stripeCount - 1 && dataBytes < stripeBytes ? shardSizeBytes(dataBytes, k) : layout.shardBytes;
       const shards: (Uint8Array | undefined)[] = new Array(k + m).fill(undefined);
       let present = 0;
@@ -88,9 +118,8 @@ async function* readErasure(options: Options, layout: ErasureLayout, sizeBytes: 
         });
         round = [];
         while (present + round.length < k && nextUnused < k + m) {
-          const column = open(nextUnused++, stripe);
-          active.set(column.index, column);
-          round.push(column);
+          inUse.push(nextUnused);
+          round.push(open(nextUnused++, stripe));
         }
       }
       if (present < k) {
@@ -100,8 +129,7 @@ async function* readErasure(options: Options, layout: ErasureLayout, sizeBytes: 
         });
       }
       const complete = shards.slice(0, k).every((s) => s !== undefined) ? (shards as Uint8Array[]) : await codec.reconstruct(shards);
-      const from = Math.max(start, stripeStart) - stripeStart;
-      const to = Math.min(end + 1, stripeStart + dataBytes) - stripeStart;
+      cache?.set(cacheKey, complete.slice(0, k));
       // Views of the shards, one per shard: no stripe-sized copy (nor garbage) per GET.
       yield* stripeDataViews(complete, k, from, to);
     }

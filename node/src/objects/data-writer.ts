@@ -6,6 +6,7 @@ import { StrataError } from '../platform/errors.js';
 import type { ChunkWriter } from '../ports/chunk-store.js';
 import type { ErasureScheme, ResolvedObjectServiceOptions } from './object-service-options.js';
 import { readBodyHead } from './body-head.js';
+import { BodyMeter, gzipBoundBytes, gzipPieces } from './data-compression.js';
 import { randomHexId } from './random-id.js';
 import { StripeSource } from './stripe-source.js';
 import { withTimeout } from './with-timeout.js';
@@ -28,8 +29,14 @@ export interface WrittenData {
 
 type Options = Pick<
   ResolvedObjectServiceOptions,
-  'chunkStores' | 'placementView' | 'clock' | 'random' | 'logger' | 'stripeDataBytes' | 'inlineThresholdBytes' | 'erasure' | 'writeTimeoutMs' | 'createCodec'
+  'chunkStores' | 'placementView' | 'clock' | 'random' | 'logger' | 'stripeDataBytes' | 'inlineThresholdBytes' | 'erasure' | 'writeTimeoutMs' | 'createCodec' | 'compression'
 >;
+
+/** The uncompressed body as seen by the writer: ETag and size are of these bytes. */
+interface PlainBody {
+  readonly sizeBytes: number;
+  digest(): Buffer;
+}
 
 /**
  * Streams one body into durable storage, stripe by stripe: inline when it is small, else k data + m
@@ -53,8 +60,14 @@ export async function writeData(options: Options, input: WriteDataInput): Promis
     plan = await planChunks(options, input.sizeBytes);
     body = head.replay();
   }
+  if (options.compression === 'gzip') {
+    // Compress before erasure coding: the stripes hold the gzip stream, MD5 and size are of the plain bytes.
+    const meter = new BodyMeter(body);
+    const source = new StripeSource(gzipPieces(meter.pieces()), options.stripeDataBytes, false);
+    return writeErasure(options, plan, source, meter, input);
+  }
   const source = new StripeSource(body, options.stripeDataBytes);
-  return writeErasure(options, plan, source, source.stripes(), input);
+  return writeErasure(options, plan, source, source, input);
 }
 
 interface ChunkPlan {
@@ -69,7 +82,9 @@ async function planChunks(options: Options, sizeBytes: number | undefined): Prom
   const view = await options.placementView();
   const scheme = options.erasure === 'auto' ? defaultErasureScheme(Math.max(1, view.filter((n) => n.state === 'active').length)) : options.erasure;
   const shardBytes = shardSizeBytes(options.stripeDataBytes, scheme.dataShards);
-  const expectedChunkBytes = sizeBytes === undefined ? shardBytes : Math.max(1, Math.ceil(sizeBytes / options.stripeDataBytes)) * shardBytes;
+  // Compressed data may come out a little bigger than it went in (stored blocks): reserve for the worst case.
+  const storedBytes = sizeBytes !== undefined && options.compression === 'gzip' ? gzipBoundBytes(sizeBytes) : sizeBytes;
+  const expectedChunkBytes = storedBytes === undefined ? shardBytes : Math.max(1, Math.ceil(storedBytes / options.stripeDataBytes)) * shardBytes;
   const versionId = randomHexId(options.random);
   // Throws Unavailable (retryable) when fewer than k+m nodes are eligible: nothing has been written.
   const nodeIds = placeShards({ nodes: view, shardCount: scheme.dataShards + scheme.parityShards, seed: versionId, shardBytes: expectedChunkBytes });
@@ -80,9 +95,10 @@ async function writeErasure(
   options: Options,
   plan: ChunkPlan,
   source: StripeSource,
-  stripes: AsyncGenerator<Uint8Array>,
+  plain: PlainBody,
   input: WriteDataInput,
 ): Promise<WrittenData> {
+  const stripes = source.stripes();
   const { dataShards: k, parityShards: m } = plan.scheme;
   const codec = options.createCodec(plan.scheme);
   const chunks = plan.nodeIds.map((nodeId, j) => ({ nodeId, chunkId: `${plan.versionId}.${j}` }));
@@ -125,7 +141,7 @@ async function writeErasure(
     };
     for await (const stripe of { [Symbol.asyncIterator]: () => stripes }) await submit(stripe);
     if (pending) await pending;
-    checkBody(source.sizeBytes, source.digest(), input);
+    checkBody(plain.sizeBytes, plain.digest(), input);
     commitStarted = true;
     await Promise.all(writers.map((w, j) => timed(w!.commit(), `committing chunk ${chunks[j].chunkId}`)));
     committed = true;
@@ -141,7 +157,8 @@ async function writeErasure(
     shardBytes: plan.shardBytes,
     chunks,
   };
-  return { layout, sizeBytes: source.sizeBytes, md5: source.digest(), chunks };
+  if (plain !== source) layout.compression = { codec: 'gzip', storedBytes: source.sizeBytes };
+  return { layout, sizeBytes: plain.sizeBytes, md5: plain.digest(), chunks };
 }
 
 /**

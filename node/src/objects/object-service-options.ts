@@ -6,6 +6,7 @@ import { silentLogger, type Logger } from '../platform/logger.js';
 import { noopMetrics, type MetricsSink } from '../platform/metrics.js';
 import type { Random } from '../platform/random.js';
 import type { ChunkStoreDirectory } from '../ports/chunk-store.js';
+import type { CompressionSetting } from './data-compression.js';
 import type { MetadataAccess } from './metadata-access.js';
 
 export interface ErasureScheme {
@@ -36,6 +37,10 @@ export interface ObjectServiceOptions {
   readTimeoutMs?: number;
   /** Every multipart part but the last must be at least this big (S3: 5 MiB). */
   minPartSizeBytes?: number;
+  /** [data] cache_size: bytes of decoded stripes kept in the read cache (default 0 = no cache). */
+  cacheSizeBytes?: number;
+  /** [data] compression of the erasure-coded data of new objects (default 'none'); inline objects are never compressed. */
+  compression?: CompressionSetting;
   /** The codec new layouts are written with. */
   createCodec?: (scheme: ErasureScheme) => ErasureCodec;
   /** The codec a stored layout names (throws Corruption for an unknown id). */
@@ -56,6 +61,8 @@ export function resolveObjectServiceOptions(options: ObjectServiceOptions): Reso
     writeTimeoutMs: 30_000,
     readTimeoutMs: 10_000,
     minPartSizeBytes: 5 * MIB,
+    cacheSizeBytes: 0,
+    compression: 'none',
     createCodec: createErasureCodec,
     codecForLayout: erasureCodecForLayout,
     ...stripUndefined(options),
@@ -68,6 +75,10 @@ export function resolveObjectServiceOptions(options: ObjectServiceOptions): Reso
   positive('writeTimeoutMs', resolved.writeTimeoutMs, 1);
   positive('readTimeoutMs', resolved.readTimeoutMs, 1);
   positive('minPartSizeBytes', resolved.minPartSizeBytes, 0);
+  positive('cacheSizeBytes', resolved.cacheSizeBytes, 0);
+  if (resolved.compression !== 'none' && resolved.compression !== 'gzip') {
+    throw new StrataError('InvalidConfig', `object service option compression must be none or gzip, got ${String(resolved.compression)}`);
+  }
   if (resolved.erasure !== 'auto') {
     positive('erasure', resolved.erasure.dataShards, 1);
     positive('erasure', resolved.erasure.parityShards, 0);

@@ -23,6 +23,7 @@ import { resolveObjectServiceOptions, type ObjectServiceOptions, type ResolvedOb
 import { readObject } from './object-reader.js';
 import { checkPreconditions, resolveRange, type RangeRequest } from './preconditions.js';
 import { randomHexId } from './random-id.js';
+import { StripeCache } from './stripe-cache.js';
 
 /** Refusals applied by the state machine: the command definitely did not take effect. */
 const DEFINITE_REFUSALS = new Set(['NotFound', 'Conflict', 'InvalidArgument', 'AlreadyExists']);
@@ -38,10 +39,15 @@ export class StrataObjectService implements ObjectService {
   private readonly writes: Counter;
   private readonly bytesRead: Counter;
   private readonly bytesWritten: Counter;
+  /** The [data] cache_size read cache (off at size 0). */
+  readonly stripeCache: StripeCache;
+  private readonly readOptions: Parameters<typeof readObject>[0];
 
   constructor(options: ObjectServiceOptions) {
     this.o = resolveObjectServiceOptions(options);
     const m = this.o.metrics;
+    this.stripeCache = new StripeCache({ capacityBytes: this.o.cacheSizeBytes, metrics: m });
+    this.readOptions = { ...this.o, stripeCache: this.stripeCache };
     this.reads = m.counter('strata_data_reads_total', 'Object reads (GET) served by this node.');
     this.writes = m.counter('strata_data_writes_total', 'Object writes (PUT, part uploads, copies) stored by this node.');
     this.bytesRead = m.counter('strata_data_bytes_read', 'Object bytes served by this node.');
@@ -77,7 +83,7 @@ export class StrataObjectService implements ObjectService {
     checkPreconditions(manifest, options.preconditions);
     const range = options.range ? resolveRange(options.range, manifest.sizeBytes) : undefined;
     this.reads.inc();
-    const body = this.countRead(readObject(this.o, manifest, range?.start ?? 0, range?.end ?? manifest.sizeBytes - 1));
+    const body = this.countRead(readObject(this.readOptions, manifest, range?.start ?? 0, range?.end ?? manifest.sizeBytes - 1));
     return range ? { head: toHead(key, manifest), range, body } : { head: toHead(key, manifest), body };
   }
 

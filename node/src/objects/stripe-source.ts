@@ -13,6 +13,8 @@ export class StripeSource {
   constructor(
     private readonly body: AsyncIterable<Uint8Array>,
     private readonly stripeDataBytes: number,
+    /** false when the bytes are a compressed stream whose MD5 nobody needs (BodyMeter hashes the plain ones). */
+    private readonly hash = true,
   ) {}
 
   /** Object bytes seen so far. */
@@ -31,7 +33,7 @@ export class StripeSource {
     let stripe = new Uint8Array(this.stripeDataBytes);
     let filled = 0;
     for await (const piece of this.body) {
-      this.md5.update(piece);
+      if (this.hash) this.md5.update(piece);
       this.byteCount += piece.byteLength;
       let offset = 0;
       while (offset < piece.byteLength) {

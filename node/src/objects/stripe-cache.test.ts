@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import type { MetricsSink } from '../platform/metrics.js';
+import { StripeCache } from './stripe-cache.js';
+
+function countingMetrics(): { sink: MetricsSink; counts: Map<string, number> } {
+  const counts = new Map<string, number>();
+  const sink: MetricsSink = {
+    counter: (name) => ({ inc: (n = 1) => counts.set(name, (counts.get(name) ?? 0) + n) }),
+    gauge: (name) => ({ set: (v) => counts.set(name, v) }),
+    histogram: () => ({ observe() {} }),
+  };
+  return { sink, counts };
+}
+
+const stripe = (fill: number, shardBytes = 100, k = 2): Uint8Array[] => Array.from({ length: k }, () => new Uint8Array(shardBytes).fill(fill));
+
+describe('StripeCache', () => {
+  it('returns what was stored and counts hits and misses', () => {
+    const { sink, counts } = countingMetrics();
+    const cache = new StripeCache({ capacityBytes: 1000, metrics: sink });
+    expect(cache.get('a#0')).toBeUndefined();
+    cache.set('a#0', stripe(7));
+    expect(cache.get('a#0')?.map((s) => s[0])).toEqual([7, 7]);
+    expect(counts.get('strata_data_cache_hits_total')).toBe(1);
+    expect(counts.get('strata_data_cache_misses_total')).toBe(1);
+    expect(counts.get('strata_data_cache_bytes')).toBe(200);
+  });
+
+  it('stays within its capacity, evicting the least recently used', () => {
+    const cache = new StripeCache({ capacityBytes: 600 });
+    cache.set('a#0', stripe(1));
+    cache.set('a#1', stripe(2));
+    cache.set('a#2', stripe(3));
+    expect(cache.sizeBytes).toBe(600);
+    cache.get('a#0'); // now a#1 is the oldest
+    cache.set('b#0', stripe(4));
+    expect(cache.sizeBytes).toBeLessThanOrEqual(600);
+    expect(cache.get('a#1')).toBeUndefined();
+    expect(cache.get('a#0')).toBeDefined();
+    expect(cache.get('a#2')).toBeDefined();
+    expect(cache.get('b#0')).toBeDefined();
+    for (let i = 0; i < 100; i++) cache.set(`c#${i}`, stripe(i));
+    expect(cache.sizeBytes).toBeLessThanOrEqual(600);
+    expect(cache.entryCount).toBe(3);
+  });
+
+  it('does not keep a stripe bigger than the whole cache', () => {
+    const cache = new StripeCache({ capacityBytes: 150 });
+    cache.set('a#0', stripe(1));
+    expect(cache.entryCount).toBe(0);
+    expect(cache.get('a#0')).toBeUndefined();
+  });
+
+  it('copies views of bigger buffers so it holds only its own bytes', () => {
+    const cache = new StripeCache({ capacityBytes: 1000 });
+    const big = new Uint8Array(10_000).fill(9);
+    cache.set('a#0', [big.subarray(0, 100), big.subarray(100, 200)]);
+    const got = cache.get('a#0')!;
+    expect(got.every((s) => s.buffer.byteLength === 100)).toBe(true);
+    big.fill(0);
+    expect(got[0][0]).toBe(9);
+  });
+
+  it('replacing a key does not count it twice', () => {
+    const cache = new StripeCache({ capacityBytes: 1000 });
+    cache.set('a#0', stripe(1));
+    cache.set('a#0', stripe(2));
+    expect(cache.sizeBytes).toBe(200);
+    expect(cache.get('a#0')![0][0]).toBe(2);
+  });
+
+  it('size 0 turns it off: nothing kept, nothing counted', () => {
+    const { sink, counts } = countingMetrics();
+    const cache = new StripeCache({ capacityBytes: 0, metrics: sink });
+    cache.set('a#0', stripe(1));
+    expect(cache.get('a#0')).toBeUndefined();
+    expect(counts.get('strata_data_cache_misses_total')).toBeUndefined();
+  });
+
+  it('refuses a negative capacity', () => {
+    expect(() => new StripeCache({ capacityBytes: -1 })).toThrow(/capacityBytes/);
+  });
+});

@@ -1,0 +1,100 @@
+import type { Counter, Gauge, MetricsSink } from '../platform/metrics.js';
+import { noopMetrics } from '../platform/metrics.js';
+import { StrataError } from '../platform/errors.js';
+
+export interface StripeCacheOptions {
+  /** [data] cache_size: most bytes of stripe data held; 0 turns the cache off. */
+  capacityBytes: number;
+  /** strata_data_cache_hits_total, strata_data_cache_misses_total, strata_data_cache_bytes. */
+  metrics?: MetricsSink;
+}
+
+export function resolveStripeCacheOptions(options: StripeCacheOptions): Required<StripeCacheOptions> {
+  if (!Number.isSafeInteger(options.capacityBytes) || options.capacityBytes < 0) {
+    throw new StrataError('InvalidConfig', `stripe cache: capacityBytes must be a non-negative integer, got ${options.capacityBytes}`);
+  }
+  return { capacityBytes: options.capacityBytes, metrics: options.metrics ?? noopMetrics };
+}
+
+interface Entry {
+  shards: Uint8Array[];
+  bytes: number;
+}
+
+/**
+ * The read cache of [data] cache_size: an LRU of decoded stripes (their k data shards), keyed by the
+ * object's first chunk id and the stripe index. Chunk ids are never reused and chunks never change once
+ * committed, so an entry cannot go stale: no invalidation is needed (a deleted object's entries simply
+ * age out). Entries are read-only: callers yield views of them and must not write into them.
+ */
+export class StripeCache {
+  private readonly capacityBytes: number;
+  private readonly entries = new Map<string, Entry>();
+  private bytes = 0;
+  private readonly hits: Counter;
+  private readonly misses: Counter;
+  private readonly size: Gauge;
+
+  constructor(options: StripeCacheOptions) {
+    const o = resolveStripeCacheOptions(options);
+    this.capacityBytes = o.capacityBytes;
+    this.hits = o.metrics.counter('strata_data_cache_hits_total', 'Stripe reads served from the read cache ([data] cache_size).');
+    this.misses = o.metrics.counter('strata_data_cache_misses_total', 'Stripe reads that went to the chunks (not in the read cache).');
+    this.size = o.metrics.gauge('strata_data_cache_bytes', 'Bytes of stripe data held by the read cache.');
+  }
+
+  static key(firstChunkId: string, stripe: number): string {
+    return `${firstChunkId}#${stripe}`;
+  }
+
+  get enabled(): boolean {
+    return this.capacityBytes > 0;
+  }
+
+  get sizeBytes(): number {
+    return this.bytes;
+  }
+
+  get entryCount(): number {
+    return this.entries.size;
+  }
+
+  /** The stripe's data shards, or undefined (a miss). A hit becomes the most recently used entry. */
+  get(key: string): Uint8Array[] | undefined {
+    if (!this.enabled) return undefined;
+    const entry = this.entries.get(key);
+    if (entry === undefined) {
+      this.misses.inc();
+      return undefined;
+    }
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    this.hits.inc();
+    return entry.shards;
+  }
+
+  /**
+   * Keeps the stripe, evicting the least recently used ones to stay within capacity. A shard that is a
+   * view of a bigger buffer (a batched disk read, a gRPC message) is copied, so the cache holds and
+   * counts exactly its own bytes. A stripe bigger than the whole cache is not kept.
+   */
+  set(key: string, shards: readonly Uint8Array[]): void {
+    if (!this.enabled) return;
+    const bytes = shards.reduce((sum, s) => sum + s.byteLength, 0);
+    if (bytes > this.capacityBytes) return;
+    const old = this.entries.get(key);
+    if (old !== undefined) {
+      this.entries.delete(key);
+      this.bytes -= old.bytes;
+    }
+    const owned = shards.map((s) => (s.byteOffset === 0 && s.buffer.byteLength === s.byteLength ? s : new Uint8Array(s)));
+    this.entries.set(key, { shards: owned, bytes });
+    this.bytes += bytes;
+    for (const [oldest, entry] of this.entries) {
+      if (this.bytes <= this.capacityBytes) break;
+      this.entries.delete(oldest);
+      this.bytes -= entry.bytes;
+    }
+    this.size.set(this.bytes);
+  }
+}
