@@ -94,6 +94,7 @@ export interface DataConfig {
   cache_size?: number | string;
   stripe_size?: number | string;
   inline_threshold?: number | string;
+  compression?: 'none' | 'gzip';
   recovery_timeout?: string;
   move_throttle_mb_per_sec?: number;
 }
@@ -295,7 +296,7 @@ export const FIELD_LISTS: Readonly<Record<string, readonly string[]>> = {
   'spec.storage': fields<StorageSpec>()(['size', 'storageClassName', 'deleteClaimsOnScaleIn']),
   'spec.erasure': fields<ErasureSpec>()(['dataShards', 'parityShards']),
   'spec.config': fields<ConfigOverrides>()(['log_level', 'data', 'metadata', 'storage', 'network', 'scrub']),
-  'spec.config.data': fields<DataConfig>()(['cache_size', 'stripe_size', 'inline_threshold', 'recovery_timeout', 'move_throttle_mb_per_sec']),
+  'spec.config.data': fields<DataConfig>()(['cache_size', 'stripe_size', 'inline_threshold', 'compression', 'recovery_timeout', 'move_throttle_mb_per_sec']),
   'spec.config.metadata': fields<MetadataConfig>()([
     'rocksdb_cache_size', 'election_timeout_min', 'election_timeout_max', 'heartbeat_interval',
     'snapshot_interval_entries', 'snapshot_keep_entries', 'voters',
