@@ -70,7 +70,11 @@ export async function listBackupFiles(dir: string): Promise<BackupInfo[]> {
     const info = await readBackupFileInfo(join(dir, name)).catch(() => undefined);
     if (info) out.push({ ...info, file: name });
   }
-  return out.sort((a, b) => b.createdMs - a.createdMs || (b.file ?? '').localeCompare(a.file ?? ''));
+  return out.sort((a, b) => b.createdMs - a.createdMs || sequenceOf(b.file!) - sequenceOf(a.file!));
+}
+
+function sequenceOf(name: string): number {
+  return Number(NAME.exec(name)?.[7] ?? 1);
 }
 
 async function readBackupFileInfo(path: string): Promise<BackupInfo | undefined> {
