@@ -2,6 +2,10 @@ import { HttpListener } from '../platform/real/http-listener.js';
 import Koa from 'koa';
 import { Router } from '@koa/router';
 import type { AdminService } from '../ports/admin-service.js';
+import type { BackupAdmin } from '../ports/backup-admin.js';
+import type { LogAdmin, SettingsAdmin } from '../ports/log-admin.js';
+import type { MaintenanceAdmin } from '../ports/maintenance-admin.js';
+import type { ScrubAdmin } from '../ports/scrub-admin.js';
 import type { Clock } from '../platform/clock.js';
 import { StrataError } from '../platform/errors.js';
 import { silentLogger, type Logger } from '../platform/logger.js';
@@ -9,7 +13,13 @@ import { SystemClock } from '../platform/real/system-clock.js';
 import { bucketNameProblem } from './bucket-name.js';
 import { toErrorResponse } from './error-response.js';
 import { PromMetricsSink } from './prom-metrics-sink.js';
+import { mountBackupRoutes } from './backup-routes.js';
+import { mountLogRoutes } from './log-routes.js';
+import { mountMaintenanceRoutes } from './maintenance-routes.js';
 import { readJsonBody } from './read-json-body.js';
+import type { RouteDeps } from './route-deps.js';
+import { parseNodeId } from './route-params.js';
+import { mountScrubRoutes } from './scrub-routes.js';
 
 export interface AdminServerOptions {
   /** The node's bind address (config node.bind_address). */
@@ -17,6 +27,15 @@ export interface AdminServerOptions {
   /** 9090 in production; 0 picks a free port (tests), see `port` after start(). */
   port: number;
   service: AdminService;
+  /**
+   * Optional sub-services: a node built without one answers its routes with 501 Unavailable
+   * "... is not available on this node".
+   */
+  maintenance?: MaintenanceAdmin;
+  scrub?: ScrubAdmin;
+  backup?: BackupAdmin;
+  logs?: LogAdmin;
+  settings?: SettingsAdmin;
   /** Served at /metrics; the server adds its own request metrics to it. Default: a fresh sink. */
   metrics?: PromMetricsSink;
   logger?: Logger;
@@ -26,7 +45,9 @@ export interface AdminServerOptions {
   maxBodyBytes?: number;
 }
 
-export interface ResolvedAdminServerOptions extends Required<Omit<AdminServerOptions, 'metrics'>> {
+type SubServices = 'maintenance' | 'scrub' | 'backup' | 'logs' | 'settings';
+
+export interface ResolvedAdminServerOptions extends Required<Omit<AdminServerOptions, 'metrics' | SubServices>>, Pick<AdminServerOptions, SubServices> {
   metrics: PromMetricsSink;
 }
 
@@ -35,6 +56,11 @@ export function resolveAdminServerOptions(options: AdminServerOptions): Resolved
     host: options.host,
     port: options.port,
     service: options.service,
+    maintenance: options.maintenance,
+    scrub: options.scrub,
+    backup: options.backup,
+    logs: options.logs,
+    settings: options.settings,
     metrics: options.metrics ?? new PromMetricsSink(),
     logger: options.logger ?? silentLogger,
     clock: options.clock ?? new SystemClock(),
@@ -164,12 +190,6 @@ export class AdminServer {
       ctx.status = 204;
     });
 
-    router.delete('/admin/v1/nodes/:id', async (ctx) => {
-      const id = parseNodeId(ctx.params.id, 'node id');
-      await call('removeNode', () => service.removeNode(id));
-      ctx.status = 204;
-    });
-
     router.post('/admin/v1/leadership/transfer', async (ctx) => {
       const body = await readJsonBody(ctx.req, maxBodyBytes);
       const to = body.to === undefined || body.to === null ? undefined : parseNodeId(body.to, '"to"');
@@ -177,6 +197,11 @@ export class AdminServer {
       ctx.body = { leader };
     });
 
+    const deps: RouteDeps = { router, call, maxBodyBytes, clock: this.options.clock, log: this.log };
+    mountMaintenanceRoutes(deps, service, this.options.maintenance);
+    mountScrubRoutes(deps, this.options.scrub);
+    mountBackupRoutes(deps, this.options.backup);
+    mountLogRoutes(deps, this.options.logs, this.options.settings);
     return router;
   }
 
@@ -207,11 +232,4 @@ function validBucketName(name: string | undefined): string {
     throw new StrataError('InvalidArgument', `invalid bucket name ${JSON.stringify(value)}: ${problem}`, { details: { bucket: value } });
   }
   return value;
-}
-
-/** Node ids as numbers or as people write them (`node-4`). */
-function parseNodeId(raw: unknown, what: string): number {
-  const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.replace(/^node-/, '') : '';
-  if (/^[1-9]\d{0,9}$/.test(text) && Number(text) <= 2 ** 31 - 1) return Number(text);
-  throw new StrataError('InvalidArgument', `${what} must be a positive integer or node-<id>, got ${JSON.stringify(raw) ?? String(raw)}`);
 }

@@ -44,10 +44,19 @@ function notLeaderResponse(err: StrataError): Pick<ErrorResponse, 'status' | 'he
   return hint === undefined ? { status: 503, headers: {} } : { status: 421, headers: { [LEADER_HEADER]: hint } };
 }
 
+/**
+ * A route whose sub-service this node was not built with: Unavailable, but answered 501 (Not
+ * Implemented) so clients see it is about this node's build, not a passing outage.
+ */
+export function notAvailable(service: string, what: string): StrataError {
+  return new StrataError('Unavailable', `${what} is not available on this node`, { details: { service, notAvailable: true } });
+}
+
 export function toErrorResponse(err: unknown): ErrorResponse {
   if (err instanceof StrataError) {
     const body: ErrorBody = { error: { code: err.code, message: err.message, details: err.details } };
     if (err.code === 'NotLeader') return { ...notLeaderResponse(err), body, unexpected: false };
+    if (err.code === 'Unavailable' && err.details.notAvailable === true) return { status: 501, body, headers: {}, unexpected: false };
     const status = STATUS[err.code] ?? 500;
     return { status, body, headers: {}, unexpected: status === 500 };
   }

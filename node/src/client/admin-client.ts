@@ -1,6 +1,11 @@
 import type { BucketInfo, ClusterStatus, HealthReport } from '../ports/admin-service.js';
+import type { BackupInfo, BackupRun, BackupStatus } from '../ports/backup-admin.js';
+import type { LogQuery, LogRecord } from '../ports/log-admin.js';
+import type { DrainPlan, DrainStatus, RebalanceStatus, RecoveryStatus, StorageStatus } from '../ports/maintenance-admin.js';
+import type { ScrubStatus } from '../ports/scrub-admin.js';
 import { StrataError } from '../platform/errors.js';
 import type { Random } from '../platform/random.js';
+import { ndjsonRecords } from './ndjson-lines.js';
 import { RETRYABLE_CODES, errorFromResponse } from './response-error.js';
 
 /** Node ids as the admin port types them (raft/ is out of bounds here). */
@@ -8,6 +13,31 @@ type NodeId = ClusterStatus['nodeId'];
 
 /** The header the admin server sets on NotLeader: the leader's admin URL, or its node id. */
 const LEADER_HEADER = 'x-strata-leader';
+
+/** Headers of GET /admin/v1/backup (admin/backup-routes.ts sets them). */
+const BACKUP_HEADER_PREFIX = 'x-strata-backup-';
+
+/** A node given by id (`4`), name (`node-4`), as in paths of the admin API. */
+export type NodeRef = NodeId | string;
+
+/** Calls that go to one node (scrub, logs, settings): its admin URL, default the first endpoint. */
+export interface NodeCallOptions {
+  endpoint?: string;
+}
+
+/** A backup streamed from the cluster: what the headers say, and the file's bytes. */
+export interface BackupDownload {
+  info: Omit<BackupInfo, 'sizeBytes' | 'sha256' | 'file'>;
+  /** Read it once, to the end (or cancel it). */
+  body: AsyncIterable<Uint8Array>;
+  endpoint: string;
+}
+
+export interface SettingChange {
+  key: string;
+  value: string;
+  previous: string;
+}
 
 export interface AdminClientOptions {
   /** Admin base URLs, e.g. http://strata-node-1:9090 (a bare host:port gets http://). */
@@ -56,8 +86,11 @@ function normalizeEndpoint(endpoint: string): string {
 interface Reply {
   status: number;
   headers: Headers;
+  /** The body, read to the end; empty for a successful streamed reply (read `body` instead). */
   text: string;
   endpoint: string;
+  /** The unread body of a successful streamed reply. */
+  body?: ReadableStream<Uint8Array> | null;
 }
 
 interface RequestOptions {
@@ -66,6 +99,10 @@ interface RequestOptions {
   endpoint?: string;
   /** Statuses that are answers rather than errors (503 from /health/ready). */
   alsoAccept?: readonly number[];
+  /** Leave a successful body unread (Reply.body); the timeout then covers only the wait for headers. */
+  stream?: boolean;
+  /** Cancels the request, and a streamed body while it is read. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -110,9 +147,109 @@ export class AdminClient {
     await this.request('DELETE', `/admin/v1/buckets/${encodeURIComponent(name)}`);
   }
 
-  /** `id` as a number or as people write it (`node-4`). */
-  async removeNode(id: NodeId | string): Promise<void> {
-    await this.request('DELETE', `/admin/v1/nodes/${encodeURIComponent(String(id))}`);
+  /**
+   * `id` as a number or as people write it (`node-4`). Refused (FailedPrecondition) unless the node is
+   * drained; `force` removes a failed node at once and starts recovery.
+   */
+  async removeNode(id: NodeRef, options: { force?: boolean } = {}): Promise<void> {
+    const query = options.force === true ? '?force=true' : '';
+    await this.request('DELETE', `${nodePath(id)}${query}`);
+  }
+
+  /** Starts a drain (or with `dryRun` only plans it). An infeasible drain is refused with FailedPrecondition. */
+  async drain(id: NodeRef, options: { dryRun?: boolean } = {}): Promise<DrainPlan> {
+    return parseJson<DrainPlan>(await this.request('POST', `${nodePath(id)}/drain`, { body: { dryRun: options.dryRun === true } }));
+  }
+
+  async drainStatus(id: NodeRef): Promise<DrainStatus> {
+    return parseJson<DrainStatus>(await this.request('GET', `${nodePath(id)}/drain`));
+  }
+
+  /** Stops a drain, or returns a drained node to service. */
+  async undrain(id: NodeRef): Promise<DrainStatus> {
+    return parseJson<DrainStatus>(await this.request('POST', `${nodePath(id)}/undrain`));
+  }
+
+  async rebalance(): Promise<RebalanceStatus> {
+    return parseJson<RebalanceStatus>(await this.request('POST', '/admin/v1/rebalance'));
+  }
+
+  async rebalanceStatus(): Promise<RebalanceStatus> {
+    return parseJson<RebalanceStatus>(await this.request('GET', '/admin/v1/rebalance'));
+  }
+
+  async recoveryStatus(): Promise<RecoveryStatus> {
+    return parseJson<RecoveryStatus>(await this.request('GET', '/admin/v1/recovery'));
+  }
+
+  async storageStatus(): Promise<StorageStatus> {
+    return parseJson<StorageStatus>(await this.request('GET', '/admin/v1/storage'));
+  }
+
+  /** Starts a scrub pass on one node (a running pass is left to run and reported). */
+  async scrubStart(options: NodeCallOptions = {}): Promise<ScrubStatus> {
+    return parseJson<ScrubStatus>(await this.request('POST', '/admin/v1/scrub', { endpoint: this.pin(options.endpoint) }));
+  }
+
+  async scrubStatus(options: NodeCallOptions = {}): Promise<ScrubStatus> {
+    return parseJson<ScrubStatus>(await this.request('GET', '/admin/v1/scrub', { endpoint: this.pin(options.endpoint) }));
+  }
+
+  /**
+   * A consistent metadata backup, streamed (never buffered): read `body` to the end. A body that
+   * breaks off throws while it is read. `endpoint` asks one node; by default the cluster is asked.
+   */
+  async downloadBackup(options: NodeCallOptions & { signal?: AbortSignal } = {}): Promise<BackupDownload> {
+    const reply = await this.request('GET', '/admin/v1/backup', {
+      stream: true,
+      ...(options.endpoint === undefined ? {} : { endpoint: this.pin(options.endpoint) }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    const header = (name: string): string => reply.headers.get(`${BACKUP_HEADER_PREFIX}${name}`) ?? '';
+    const info = {
+      clusterId: header('cluster-id'),
+      raftIndex: Number(header('raft-index')),
+      raftTerm: Number(header('raft-term')),
+      createdMs: Number(header('created-ms')),
+      formatVersion: Number(header('format-version')),
+    };
+    return { info, body: bodyChunks(reply), endpoint: reply.endpoint };
+  }
+
+  /** Writes a backup into the node's `[backup] destination` (or `destination` there) and prunes by retention. */
+  async backupToDestination(options: { destination?: string } = {}): Promise<BackupRun> {
+    const body = options.destination === undefined ? {} : { destination: options.destination };
+    return parseJson<BackupRun>(await this.request('POST', '/admin/v1/backups', { body }));
+  }
+
+  async backupStatus(): Promise<BackupStatus> {
+    return parseJson<BackupStatus>(await this.request('GET', '/admin/v1/backups'));
+  }
+
+  /** One node's recent log lines matching the query, oldest first. */
+  async logs(query: LogQuery = {}, options: NodeCallOptions = {}): Promise<LogRecord[]> {
+    const reply = await this.request('GET', `/admin/v1/logs${logQueryString(query, false)}`, { endpoint: this.pin(options.endpoint) });
+    const records: LogRecord[] = [];
+    for (const line of reply.text.split('\n')) {
+      if (line.trim() !== '') records.push(parseLogLine(line, reply.endpoint));
+    }
+    return records;
+  }
+
+  /** One node's recent lines, then new ones as they are written, until `signal` aborts or the node goes away. */
+  async followLogs(query: LogQuery, options: NodeCallOptions & { signal: AbortSignal }): Promise<AsyncIterable<LogRecord>> {
+    const reply = await this.request('GET', `/admin/v1/logs${logQueryString(query, true)}`, {
+      endpoint: this.pin(options.endpoint),
+      stream: true,
+      signal: options.signal,
+    });
+    return ndjsonRecords(bodyChunks(reply), (line) => parseLogLine(line, reply.endpoint), options.signal);
+  }
+
+  /** Changes a run-time setting (e.g. log_level) on one node. */
+  async setSetting(key: string, value: string, options: NodeCallOptions = {}): Promise<SettingChange> {
+    const reply = await this.request('PUT', `/admin/v1/settings/${encodeURIComponent(key)}`, { endpoint: this.pin(options.endpoint), body: { value } });
+    return parseJson<SettingChange>(reply);
   }
 
   /** Moves leadership to `to`, or to the best other voter; resolves to the new leader's id. */
@@ -161,8 +298,9 @@ export class AdminClient {
         tried.add(target);
         let reply: Reply;
         try {
-          reply = await this.send(target, method, path, options.body);
+          reply = await this.send(target, method, path, options);
         } catch (err) {
+          if (options.signal?.aborted === true) throw err;
           lastError = err as StrataError;
           target = pinned === undefined ? this.nextUntried(tried) : undefined;
           continue;
@@ -173,6 +311,8 @@ export class AdminClient {
         }
         const err = errorFromResponse(reply.status, reply.text, target);
         lastError = err;
+        // 501: this node was built without the service; no retry or other node will change that soon.
+        if (reply.status === 501) throw err;
         if (pinned !== undefined) {
           if (RETRYABLE_CODES.has(err.code)) break;
           throw err;
@@ -193,20 +333,31 @@ export class AdminClient {
     throw lastError ?? new StrataError('Internal', `${method} ${path}: no attempt was made`);
   }
 
-  private async send(endpoint: string, method: string, path: string, body: unknown): Promise<Reply> {
+  private async send(endpoint: string, method: string, path: string, options: RequestOptions): Promise<Reply> {
+    const { body, stream = false, signal } = options;
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new DOMException('timed out', 'TimeoutError')), this.options.timeoutMs);
+    const abort = signal === undefined ? timeout.signal : AbortSignal.any([timeout.signal, signal]);
     try {
       const res = await fetch(`${endpoint}${path}`, {
         method,
         headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        signal: abort,
       });
+      if (stream && res.status < 400) {
+        clearTimeout(timer);
+        return { status: res.status, headers: res.headers, text: '', endpoint, body: res.body };
+      }
       // Reading the body to the end also frees the connection for reuse.
       const text = await res.text();
       return { status: res.status, headers: res.headers, text, endpoint };
     } catch (err) {
+      if (signal?.aborted === true) {
+        throw new StrataError('Stopped', `${method} ${endpoint}${path}: cancelled`, { cause: err, details: { endpoint } });
+      }
       const name = (err as Error).name;
-      if (name === 'TimeoutError' || name === 'AbortError') {
+      if (timeout.signal.aborted || name === 'TimeoutError' || name === 'AbortError') {
         throw new StrataError('Timeout', `${method} ${endpoint}${path}: no answer within ${this.options.timeoutMs}ms`, {
           retryable: true,
           cause: err,
@@ -216,6 +367,8 @@ export class AdminClient {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       const reason = cause?.code ?? cause?.message ?? (err as Error).message;
       throw new StrataError('Unavailable', `${method} ${endpoint}${path}: cannot reach the node (${reason})`, { retryable: true, cause: err, details: { endpoint } });
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -259,6 +412,54 @@ function parseJson<T>(reply: Reply): T {
     return JSON.parse(reply.text) as T;
   } catch (err) {
     throw new StrataError('Internal', `${reply.endpoint} answered HTTP ${reply.status} with a body that is not JSON`, { cause: err, details: { endpoint: reply.endpoint } });
+  }
+}
+
+function nodePath(id: NodeRef): string {
+  return `/admin/v1/nodes/${encodeURIComponent(String(id))}`;
+}
+
+function logQueryString(query: LogQuery, follow: boolean): string {
+  const params = new URLSearchParams();
+  if (query.level !== undefined) params.set('level', query.level);
+  if (query.sinceMs !== undefined) params.set('since', String(Math.max(0, Math.floor(query.sinceMs))));
+  if (query.filter !== undefined) params.set('filter', query.filter);
+  if (query.limit !== undefined) params.set('limit', String(query.limit));
+  if (follow) params.set('follow', 'true');
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+function parseLogLine(line: string, endpoint: string): LogRecord {
+  try {
+    return JSON.parse(line) as LogRecord;
+  } catch (err) {
+    throw new StrataError('Internal', `${endpoint} sent a log line that is not JSON`, { cause: err, details: { endpoint } });
+  }
+}
+
+/** A streamed body's chunks; a connection that breaks off mid-body throws Unavailable naming the node. */
+async function* bodyChunks(reply: Reply): AsyncGenerator<Uint8Array> {
+  if (reply.body === undefined || reply.body === null) return;
+  const reader = reply.body.getReader();
+  try {
+    for (;;) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (err) {
+        throw new StrataError('Unavailable', `${reply.endpoint}: the response broke off before its end (${(err as Error).message})`, {
+          retryable: true,
+          cause: err,
+          details: { endpoint: reply.endpoint },
+        });
+      }
+      if (chunk.done) return;
+      yield chunk.value;
+    }
+  } finally {
+    // Stops the download when the reader gives up early.
+    await reader.cancel().catch(() => undefined);
   }
 }
 
