@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Builds the e2e tier's Kubernetes control plane from Go modules at pinned versions:
+#   kube-apiserver, kube-controller-manager, kube-scheduler  from k8s.io/kubernetes@${K8S_VERSION}
+#   etcd                                                      from go.etcd.io/etcd/server/v3@${ETCD_VERSION}
+# into <repo>/.cache/k8s/${K8S_VERSION}/bin. Idempotent: when the four binaries of that version exist (and the
+# stamp beside them names the same pins) it only prints their versions.
+#
+# Why a wrapper module: k8s.io/kubernetes lists its staging modules (k8s.io/api, k8s.io/apiserver, ...) at
+# v0.0.0 and resolves them with `replace => ./staging/...`, which is ignored when it is a dependency. The
+# wrapper go.mod requires k8s.io/kubernetes and replaces every staging module with its published v0.X.Y.
+# etcd gets its own wrapper so its dependency versions (grpc, otel) never shift the Kubernetes build.
+#
+# Caches: GOMODCACHE and GOCACHE under <repo>/.cache/k8s/go (override with K8S_GO_CACHE), so the second run
+# and a later `make e2e` on the same machine are fast. GOTOOLCHAIN=local: never download another Go.
+set -euo pipefail
+
+K8S_VERSION="${K8S_VERSION:-v1.32.4}"
+ETCD_VERSION="${ETCD_VERSION:-v3.5.35}"
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+k8s_root="${repo_root}/.cache/k8s/${K8S_VERSION}"
+bin_dir="${k8s_root}/bin"
+stamp="${bin_dir}/versions"
+go_cache="${K8S_GO_CACHE:-${repo_root}/.cache/k8s/go}"
+want_stamp="kubernetes=${K8S_VERSION} etcd=${ETCD_VERSION}"
+binaries=(kube-apiserver kube-controller-manager kube-scheduler etcd)
+
+log() { echo "control-plane/build: $*" >&2; }
+
+have_all() {
+  local b
+  for b in "${binaries[@]}"; do [ -x "${bin_dir}/${b}" ] || return 1; done
+  [ "$(cat "${stamp}" 2>/dev/null || true)" = "${want_stamp}" ]
+}
+
+print_versions() {
+  "${bin_dir}/kube-apiserver" --version
+  "${bin_dir}/etcd" --version | head -1
+}
+
+if have_all; then
+  log "using ${bin_dir} (${want_stamp})"
+  print_versions
+  exit 0
+fi
+
+command -v go >/dev/null 2>&1 || { [ -x /usr/local/go/bin/go ] && export PATH="/usr/local/go/bin:${PATH}"; } \
+  || { log "go is not installed"; exit 1; }
+
+export GOPATH="${go_cache}/path"
+export GOMODCACHE="${go_cache}/mod"
+export GOCACHE="${go_cache}/build"
+export GOFLAGS="-mod=mod -modcacherw -buildvcs=false"
+export GOTOOLCHAIN=local
+export CGO_ENABLED=0
+mkdir -p "${bin_dir}" "${GOPATH}" "${GOMODCACHE}" "${GOCACHE}"
+start=$(date +%s)
+log "$(go version); ${want_stamp}; caches under ${go_cache}"
+
+# --- Kubernetes -------------------------------------------------------------------------------------------
+k8s_src="${k8s_root}/src/kubernetes"
+mkdir -p "${k8s_src}"
+k8s_gomod="$(go mod download -json "k8s.io/kubernetes@${K8S_VERSION}" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')"
+[ -f "${k8s_gomod}" ] || { log "could not download k8s.io/kubernetes@${K8S_VERSION}"; exit 1; }
+# The staging modules are the ones its go.mod replaces with ./staging/src/k8s.io/<name>.
+staging_version="v0.${K8S_VERSION#v1.}"
+mapfile -t staging < <(sed -n 's#^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => ./staging/src/.*#\1#p' "${k8s_gomod}" | sort -u)
+[ "${#staging[@]}" -gt 20 ] || { log "found only ${#staging[@]} staging modules in ${k8s_gomod}"; exit 1; }
+{
+  echo "module strata.local/e2e/kubernetes-build"
+  echo
+  echo "go $(sed -n 's/^go \(.*\)$/\1/p' "${k8s_gomod}")"
+  echo
+  echo "require k8s.io/kubernetes ${K8S_VERSION}"
+  echo
+  echo "replace ("
+  for m in "${staging[@]}"; do echo "	${m} => ${m} ${staging_version}"; done
+  echo ")"
+} >"${k8s_src}/go.mod"
+log "wrapper go.mod pins ${#staging[@]} staging modules at ${staging_version}"
+# One `go build` for the three commands: they share most packages, so one invocation compiles each once.
+(cd "${k8s_src}" && go build -trimpath -ldflags "-s -w" -o "${bin_dir}/" \
+  k8s.io/kubernetes/cmd/kube-apiserver \
+  k8s.io/kubernetes/cmd/kube-controller-manager \
+  k8s.io/kubernetes/cmd/kube-scheduler)
+log "kubernetes built after $(( $(date +%s) - start ))s"
+
+# --- etcd -------------------------------------------------------------------------------------------------
+etcd_src="${k8s_root}/src/etcd"
+mkdir -p "${etcd_src}"
+cat >"${etcd_src}/go.mod" <<GOMOD
+module strata.local/e2e/etcd-build
+
+go 1.23
+
+require go.etcd.io/etcd/server/v3 ${ETCD_VERSION}
+GOMOD
+(cd "${etcd_src}" && go build -trimpath -ldflags "-s -w" -o "${bin_dir}/etcd" go.etcd.io/etcd/server/v3)
+log "etcd built after $(( $(date +%s) - start ))s"
+
+echo "${want_stamp}" >"${stamp}"
+log "built ${bin_dir} in $(( $(date +%s) - start ))s"
+print_versions
