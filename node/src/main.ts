@@ -6,6 +6,8 @@ import { parseArgs } from 'node:util';
 import { AdminServer } from './admin/admin-server.js';
 import { PromMetricsSink } from './admin/prom-metrics-sink.js';
 import { loadS3Credentials, resolveConfig, type StrataConfig } from './config/index.js';
+import { RuntimeSettings } from './config/runtime-settings.js';
+import { LogRing } from './logs/log-ring.js';
 import { MetaStateMachine } from './meta/meta-state-machine.js';
 import { StrataError, isStrataError } from './platform/errors.js';
 import type { Logger } from './platform/logger.js';
@@ -33,8 +35,11 @@ const USAGE = `usage: strata-server [--config strata.toml] [--node-id N] [--data
 
 async function main(argv: string[]): Promise<void> {
   const config = await loadConfig(argv);
-  const { logger } = createPinoLogger({ level: config.logLevel, base: { node: `node-${config.node.nodeId}` } });
-  const server = await startServer(config, logger);
+  // Recent lines stay in memory for `strata logs`; `strata config set log_level` changes the level.
+  const logs = new LogRing();
+  const { logger, setLevel } = createPinoLogger({ level: config.logLevel, base: { node: `node-${config.node.nodeId}` }, extraStreams: [logs.stream] });
+  const settings = new RuntimeSettings({ logLevel: config.logLevel, setLogLevel: setLevel });
+  const server = await startServer(config, logger, { logs, settings });
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'stopping');
     server.stop().then(
@@ -100,7 +105,7 @@ interface RunningServer {
   stop(): Promise<void>;
 }
 
-async function startServer(config: StrataConfig, logger: Logger): Promise<RunningServer> {
+async function startServer(config: StrataConfig, logger: Logger, runtime: { logs: LogRing; settings: RuntimeSettings }): Promise<RunningServer> {
   const { node } = config;
   const clock = new SystemClock();
   const random = new CryptoRandom();
@@ -203,6 +208,8 @@ async function startServer(config: StrataConfig, logger: Logger): Promise<Runnin
     stripeDataBytes: config.data.stripeSizeBytes,
     inlineThresholdBytes: config.data.inlineThresholdBytes,
     erasure: config.data.erasureDataShards === 0 ? 'auto' : { dataShards: config.data.erasureDataShards, parityShards: config.data.erasureParityShards },
+    cacheSizeBytes: config.data.cacheSizeBytes,
+    compression: config.data.compression,
   });
   const garbage = new ChunkGarbageCollector({ selfId: node.nodeId, store: chunkStore, metadata, clock, logger: logger.child({ component: 'gc' }) });
   const s3 = new S3Server({
@@ -223,6 +230,8 @@ async function startServer(config: StrataConfig, logger: Logger): Promise<Runnin
     metrics,
     clock,
     logger: logger.child({ component: 'admin' }),
+    logs: runtime.logs,
+    settings: runtime.settings,
   });
   await admin.start();
 
