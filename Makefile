@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_MODULES := node_modules/.package-lock.json
 SIM_BUDGET_SECONDS ?= 60
 
-.PHONY: install build lint test test-unit test-integration sim bench bench-raft bench-s3 bench-erasure run e2e clean
+.PHONY: install build lint test test-unit test-integration sim check-monitoring bench bench-raft bench-s3 bench-erasure run e2e clean
 
 install: $(NODE_MODULES)
 
@@ -27,7 +27,11 @@ test-integration: build
 sim: install
 	npx tsx node/src/testing/sim-main.ts --budget-seconds $(SIM_BUDGET_SECONDS)
 
-# The whole suite: lint, unit, simulation, integration. Prints a summary line at the end.
+# Alert rules (promtool check + test), the Grafana dashboard and runbook links. Needs promtool (Debian: prometheus).
+check-monitoring: install
+	bash scripts/check-monitoring.sh
+
+# The whole suite: lint, unit, monitoring checks, simulation, integration. Prints a summary line at the end.
 test: install
 	bash scripts/test-all.sh
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, in the order of the testing pyramid; stops at the first failing tier.
-# Ends with one line "N passed, M failed" over every tier (vitest tests + simulation seeds).
+# Ends with one line "N passed, M failed" over every tier (vitest tests + monitoring checks + simulation seeds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=.cache/test-results
@@ -30,6 +30,16 @@ npm run build --silent
 echo "== unit"
 npx vitest run --project unit --reporter=default --reporter=json --outputFile="$out/unit.json" || { count "$out/unit.json"; exit 1; }
 count "$out/unit.json"
+
+echo "== monitoring (promtool check/test rules, dashboard, runbooks)"
+mon_log="$out/monitoring.log"
+set +e
+bash scripts/check-monitoring.sh | tee "$mon_log"
+mon_status=${PIPESTATUS[0]}
+set -e
+read -r mp mf < <(sed -nE 's/^monitoring: ([0-9]+) passed, ([0-9]+) failed.*/\1 \2/p' "$mon_log" | tail -1) || true
+passed=$((passed + ${mp:-0})); failed=$((failed + ${mf:-0}))
+if [ "$mon_status" -ne 0 ]; then [ "${mf:-0}" -gt 0 ] || failed=$((failed + 1)); exit 1; fi
 
 echo "== simulation (bounded: ${SIM_BUDGET_SECONDS:-60}s of random seeds after the fixed ones)"
 sim_log="$out/sim.log"
