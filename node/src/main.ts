@@ -27,6 +27,9 @@ import { GrpcChunkStoreDirectory } from './transport/grpc/grpc-chunk-store-direc
 import { MetadataService } from './runtime/metadata-service.js';
 import { NodeAdminService } from './runtime/node-admin-service.js';
 import { Replica } from './runtime/replica.js';
+import { BackupService } from './backup/backup-service.js';
+import { replicaSnapshotSource } from './backup/snapshot-source.js';
+import { ChunkScrubber } from './scrub/chunk-scrubber.js';
 import { join as joinPath } from 'node:path';
 
 const USAGE = `usage: strata-server [--config strata.toml] [--node-id N] [--data-dir DIR] [--bind-address ADDR]
@@ -223,6 +226,30 @@ async function startServer(config: StrataConfig, logger: Logger, runtime: { logs
     clock,
     logger: logger.child({ component: 's3' }),
   });
+  const scrubber = new ChunkScrubber({
+    nodeId: node.nodeId,
+    store: chunkStore,
+    metadata,
+    clock,
+    stateDir: node.dataDir,
+    enabled: config.scrub.enabled,
+    intervalMs: config.scrub.intervalMs,
+    throttleMbPerSec: config.scrub.throttleMbPerSec,
+    logger: logger.child({ component: 'scrub' }),
+    metrics,
+  });
+  const backup = new BackupService({
+    nodeId: node.nodeId,
+    source: replicaSnapshotSource(replica, meta),
+    clock,
+    enabled: config.backup.enabled,
+    schedule: config.backup.schedule,
+    retentionDays: config.backup.retentionDays,
+    destination: config.backup.destination,
+    isLeader: () => replica!.leaderId === node.nodeId,
+    logger: logger.child({ component: 'backup' }),
+    metrics,
+  });
   const admin = new AdminServer({
     host: node.bindAddress,
     port: node.adminPort,
@@ -232,6 +259,8 @@ async function startServer(config: StrataConfig, logger: Logger, runtime: { logs
     logger: logger.child({ component: 'admin' }),
     logs: runtime.logs,
     settings: runtime.settings,
+    scrub: scrubber,
+    backup,
   });
   await admin.start();
 
@@ -257,6 +286,8 @@ async function startServer(config: StrataConfig, logger: Logger, runtime: { logs
   }
   usage.start();
   garbage.start();
+  await scrubber.start();
+  backup.start();
   await s3.start();
   logger.info({ cluster: selfAddress, admin: `http://${node.bindAddress}:${admin.port}`, s3: `http://${node.bindAddress}:${s3.port}` }, 'strata-server is up');
 
@@ -265,6 +296,8 @@ async function startServer(config: StrataConfig, logger: Logger, runtime: { logs
     async stop() {
       await s3.stop();
       await admin.stop();
+      await backup.stop();
+      await scrubber.stop();
       garbage.stop();
       usage.stop();
       chunkStores.close();
