@@ -6,6 +6,11 @@
 export const CLUSTER_PORT = 9000;
 export const ADMIN_PORT = 9090;
 export const DEFAULT_S3_PORT = 9080;
+/** Service and container port names; the chart's ServiceMonitor scrapes the port named `admin`. */
+export const PORT_NAMES = { cluster: 'cluster', admin: 'admin', s3: 's3' } as const;
+/** The operator's own ports (the chart's Deployment and Service use them). */
+export const OPERATOR_METRICS_PORT = 8080;
+export const OPERATOR_HEALTH_PORT = 8081;
 export const CONFIG_KEY = 'strata.toml';
 export const CREDENTIALS_KEYS = {
   accessKeyId: 'access_key_id',
