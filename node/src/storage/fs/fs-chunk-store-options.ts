@@ -21,8 +21,9 @@ export interface FsChunkStoreOptions {
   /** [storage] sync_writes: fsync the file and its directory on commit. Default true. */
   syncWrites?: boolean;
   /**
-   * [storage] direct_io: asked for O_DIRECT. Not supported by this store (blocks with their CRCs are not
-   * sector-aligned, and Node cannot allocate aligned buffers): logged once at open, buffered I/O is used.
+   * [storage] direct_io: read committed chunks with O_DIRECT (page-aligned scratch buffers, aligned spans
+   * copied out; see direct-read.ts), so the page cache does not hold chunk data. Writes stay buffered.
+   * A file system that refuses O_DIRECT (tmpfs) is logged once at open and read buffered. Default false.
    */
   directIo?: boolean;
   /** Free space kept back from chunk writes. undefined or 0: 5% of the file system or 1 GiB, whichever is smaller. */

@@ -279,22 +279,6 @@ describe('FsChunkStore', () => {
     expect(await store.stat('empty')).toMatchObject({ blockCount: 0, storedBytes: HEADER_BYTES });
     expect(await collect(store.readBlocks('empty', 0, 0))).toEqual([]);
   });
-
-  it('logs once that direct I/O is not supported and falls back', async () => {
-    const lines: string[] = [];
-    const logger: Logger = {
-      trace() {},
-      debug() {},
-      info() {},
-      warn: (_obj, msg) => void lines.push(msg ?? ''),
-      error() {},
-      child: () => logger,
-    };
-    const store = await open_({ directIo: true, logger });
-    await put(store, 'd', 1, 64, 100);
-    expect(lines.filter((l) => l.includes('direct_io')).length).toBe(1);
-    expect((await collect(store.readBlocks('d', 0, 2))).length).toBe(2);
-  });
 });
 
 async function collect2<T>(items: AsyncIterable<T>): Promise<T[]> {

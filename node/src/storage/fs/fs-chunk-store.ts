@@ -9,8 +9,8 @@
  * free-space reading up to 500 ms old corrected for our own writes (free-space-cache.ts) and creates
  * each fan-out directory once.
  */
-import { lstatSync } from 'node:fs';
-import { lstat, mkdir, open, opendir, readdir, rm, type FileHandle } from 'node:fs/promises';
+import { constants as fsConstants, lstatSync } from 'node:fs';
+import { lstat, mkdir, open, opendir, readdir, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { crc32c } from '@node-rs/crc32';
 import { StrataError } from '../../platform/errors.js';
@@ -28,6 +28,7 @@ import {
   type ChunkHeader,
 } from './chunk-file-format.js';
 import { ChunkHandleCache, type OpenChunk } from './chunk-handle-cache.js';
+import { AlignedBufferPool, DIRECT_ALIGN_BYTES, readDirect } from './direct-read.js';
 import { checkChunkId, chunkPath, CHUNK_SUFFIX, isFanOutName, TEMP_DIR } from './chunk-paths.js';
 import {
   defaultReserveBytes,
@@ -65,6 +66,8 @@ export class FsChunkStore implements ChunkStore {
     private readonly options: ResolvedFsChunkStoreOptions,
     /** Free space kept back (resolved at open). */
     readonly reserveBytes: number,
+    /** Scratch buffers of O_DIRECT reads when [storage] direct_io is on and the file system allows it. */
+    private readonly direct: AlignedBufferPool | undefined,
   ) {
     this.logger = options.logger.child({ component: 'chunks' });
     this.usedGauge = options.metrics.gauge('strata_chunk_storage_bytes', 'Bytes held by chunk files on this node');
@@ -76,15 +79,9 @@ export class FsChunkStore implements ChunkStore {
     const resolved = resolveFsChunkStoreOptions(options);
     const logger = resolved.logger.child({ component: 'chunks' });
     await mkdir(join(resolved.dir, TEMP_DIR), { recursive: true });
-    if (resolved.directIo) {
-      logger.warn(
-        { dir: resolved.dir },
-        '[storage] direct_io is not supported by the chunk store (blocks with their checksums are not sector-aligned and ' +
-          'Node cannot allocate aligned buffers): using buffered I/O' + (resolved.syncWrites ? ' with fsync on commit' : ''),
-      );
-    }
+    const direct = resolved.directIo ? await probeDirectIo(resolved.dir, logger) : undefined;
     const space = await resolved.diskSpace(resolved.dir);
-    const store = new FsChunkStore(resolved, resolved.reserveBytes ?? defaultReserveBytes(space.totalBytes));
+    const store = new FsChunkStore(resolved, resolved.reserveBytes ?? defaultReserveBytes(space.totalBytes), direct);
     const removed = await store.removeTempFiles();
     store.usedBytes = await store.scanUsedBytes();
     logger.info({ dir: resolved.dir, usedBytes: store.usedBytes, reserveBytes: store.reserveBytes, removedTempFiles: removed }, 'chunk store open');
@@ -159,8 +156,7 @@ export class FsChunkStore implements ChunkStore {
         const n = Math.min(perRead, firstBlock + count - block);
         const last = block + n - 1;
         const wanted = blockOffset(header.blockSizeBytes, last) + blockDataBytes(header, last) + CRC_BYTES - blockOffset(header.blockSizeBytes, block);
-        const buf = Buffer.allocUnsafe(wanted);
-        const got = await readFully(handle, buf, blockOffset(header.blockSizeBytes, block));
+        const { buf, got } = await this.readAt(handle, blockOffset(header.blockSizeBytes, block), wanted);
         for (let i = 0; i < n; i++, block++) {
           const start = i * slotBytes;
           const size = blockDataBytes(header, block);
@@ -255,9 +251,24 @@ export class FsChunkStore implements ChunkStore {
     this.usedGauge.set(this.usedBytes);
   }
 
-  private async openChunk(file: string, chunkId: ChunkId): Promise<FileHandle | undefined> {
+  /** Whether chunk reads bypass the page cache (direct_io asked and supported here). */
+  get directIo(): boolean {
+    return this.direct !== undefined;
+  }
+
+  /** `length` bytes at `position` (fewer at the end of the file), through O_DIRECT for a direct handle. */
+  private async readAt(handle: FileHandle, position: number, length: number, direct = this.direct !== undefined): Promise<{ buf: Buffer; got: number }> {
+    if (direct && this.direct !== undefined) {
+      const buf = await readDirect(handle, this.direct, position, length);
+      return { buf, got: buf.byteLength };
+    }
+    const buf = Buffer.allocUnsafe(length);
+    return { buf, got: await readFully(handle, buf, position) };
+  }
+
+  private async openChunk(file: string, chunkId: ChunkId, direct = false): Promise<FileHandle | undefined> {
     try {
-      return await open(file, 'r');
+      return await open(file, direct ? fsConstants.O_RDONLY | fsConstants.O_DIRECT : 'r');
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw new StrataError('Internal', `chunk ${chunkId}: cannot open ${file}: ${(err as Error).message}`, { cause: err });
@@ -266,10 +277,13 @@ export class FsChunkStore implements ChunkStore {
 
   /** Opens a committed chunk for the handle cache: its handle and checked header, or undefined if missing. */
   private async openCommitted(file: string, chunkId: ChunkId): Promise<OpenChunk | undefined> {
-    const handle = await this.openChunk(file, chunkId);
+    // The cached read handles are the ones that bypass the page cache; stat() and list() stay buffered.
+    const direct = this.direct !== undefined;
+    const handle = await this.openChunk(file, chunkId, direct);
     if (handle === undefined) return undefined;
     try {
-      return { handle, header: await readHeader(handle, file, chunkId) };
+      const { buf, got } = await this.readAt(handle, 0, HEADER_BYTES, direct);
+      return { handle, header: decodeHeader(buf.subarray(0, got), file, chunkId) };
     } catch (err) {
       await handle.close().catch(() => undefined);
       throw err;
@@ -372,4 +386,29 @@ async function readHeader(handle: FileHandle, file: string, chunkId: ChunkId): P
   const buf = Buffer.alloc(HEADER_BYTES);
   const got = await readFully(handle, buf, 0);
   return decodeHeader(buf.subarray(0, got), file, chunkId);
+}
+
+/**
+ * Whether this file system takes O_DIRECT reads (tmpfs, for one, refuses the flag): a probe file in the
+ * temp folder, opened with O_DIRECT and read aligned. Logged either way, once, at open.
+ */
+async function probeDirectIo(dir: string, logger: Logger): Promise<AlignedBufferPool | undefined> {
+  const probe = join(dir, TEMP_DIR, 'direct-io-probe');
+  try {
+    await writeFile(probe, Buffer.alloc(DIRECT_ALIGN_BYTES));
+    const pool = new AlignedBufferPool({ slotBytes: READ_BATCH_BYTES + 2 * DIRECT_ALIGN_BYTES, slots: 8 });
+    const handle = await open(probe, fsConstants.O_RDONLY | fsConstants.O_DIRECT);
+    try {
+      await readDirect(handle, pool, 0, DIRECT_ALIGN_BYTES);
+    } finally {
+      await handle.close();
+    }
+    logger.info({ dir }, '[storage] direct_io: chunk reads bypass the page cache (O_DIRECT); chunk writes are buffered');
+    return pool;
+  } catch (err) {
+    logger.warn({ dir, err: (err as NodeJS.ErrnoException).code ?? String(err) }, '[storage] direct_io: this file system refuses O_DIRECT reads; using buffered I/O');
+    return undefined;
+  } finally {
+    await rm(probe, { force: true });
+  }
 }
