@@ -59,12 +59,14 @@ describe('MetaStateMachine chunk locations', () => {
 
   it('setMemberState changes a member and refuses an unknown node', () => {
     const sm = withCluster();
-    const [ok, missing] = run(sm, [
+    const [ok, missing, raced] = run(sm, [
       { op: 'setMemberState', nodeId: 2, state: 'draining' },
       { op: 'setMemberState', nodeId: 9, state: 'draining' },
+      { op: 'setMemberState', nodeId: 2, state: 'drained', ifState: 'active' },
     ]);
     expect(ok).toEqual({ ok: true, value: 'active' });
     expect(missing).toMatchObject({ ok: false, code: 'NotFound' });
+    expect(raced).toMatchObject({ ok: false, code: 'Conflict' });
     expect(sm.member(2)?.state).toBe('draining');
     expect(sm.member(2)?.adminUrl).toBe('http://a2:9090');
   });

@@ -33,7 +33,7 @@ export type MetaCommand =
     }
   | { op: 'abortMultipartUpload'; bucket: string; key: string; uploadId: string }
   /** A member's data state: draining (its chunks move away), drained, or back to active. */
-  | { op: 'setMemberState'; nodeId: number; state: MemberState }
+  | { op: 'setMemberState'; nodeId: number; state: MemberState; /** Only from this state (else Conflict): a finished drain never overrides an undrain. */ ifState?: MemberState }
   /** A chunk was copied or rebuilt under a new id on toNodeId: every reference moves to the copy. */
   | { op: 'replaceChunk'; chunkId: string; fromNodeId: number; toNodeId: number; newChunkId: string };
 

@@ -91,7 +91,7 @@ export class MetaStateMachine {
         return state ? state.uploads.abort(command.key, command.uploadId) : noSuchBucket(command.bucket);
       }
       case 'setMemberState':
-        return this.setMemberState(command.nodeId, command.state);
+        return this.setMemberState(command.nodeId, command.state, command.ifState);
       case 'replaceChunk':
         return this.replaceChunk(command);
     }
@@ -337,9 +337,12 @@ export class MetaStateMachine {
     return { ok: true, value: previous };
   }
 
-  private setMemberState(nodeId: number, state: MemberState): MetaResult {
+  private setMemberState(nodeId: number, state: MemberState, ifState?: MemberState): MetaResult {
     const member = this.memberMap.get(nodeId);
     if (!member) return refuse('NotFound', `node-${nodeId} is not a member of the cluster`, { resource: 'node', nodeId });
+    if (ifState !== undefined && member.state !== ifState) {
+      return refuse('Conflict', `node-${nodeId} is ${member.state}, not ${ifState}`, { reason: 'StateChanged', nodeId, state: member.state });
+    }
     const previous = member.state;
     this.memberMap.set(nodeId, { ...member, state });
     return { ok: true, value: previous };

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { SimClock } from '../testing/sim-clock.js';
+import { ByteThrottle } from './byte-throttle.js';
+import { ProgressTracker } from './move-progress.js';
+
+describe('ByteThrottle', () => {
+  it('lets a burst through, then holds the long-run rate', async () => {
+    const clock = new SimClock();
+    const throttle = new ByteThrottle({ clock, bytesPerSec: 1_000 });
+    const doneAt: number[] = [];
+    const start = clock.nowMs();
+    for (let i = 0; i < 5; i++) void throttle.take(500).then(() => doneAt.push(clock.nowMs() - start));
+    await clock.runFor(5_000);
+    // 1000 bytes of burst pass at once; each further 500 waits half a second.
+    expect(doneAt).toEqual([0, 0, 500, 1000, 1500]);
+  });
+
+  it('passes a block bigger than the burst and makes the next caller wait it off', async () => {
+    const clock = new SimClock();
+    const throttle = new ByteThrottle({ clock, bytesPerSec: 1_000 });
+    const doneAt: number[] = [];
+    const start = clock.nowMs();
+    void throttle.take(3_000).then(() => doneAt.push(clock.nowMs() - start));
+    void throttle.take(1).then(() => doneAt.push(clock.nowMs() - start));
+    await clock.runFor(5_000);
+    expect(doneAt).toEqual([0, 2001]);
+  });
+
+  it('0 means unthrottled', async () => {
+    const throttle = new ByteThrottle({ clock: new SimClock(), bytesPerSec: 0 });
+    await throttle.take(10 ** 12);
+    expect(throttle.bytesPerSec).toBe(0);
+  });
+});
+
+describe('ProgressTracker', () => {
+  it('reports totals, a windowed rate and an ETA', async () => {
+    const clock = new SimClock();
+    const progress = new ProgressTracker(clock);
+    progress.start();
+    progress.addWork(4, 4_000);
+    await clock.runFor(1_000);
+    progress.done(1_000);
+    await clock.runFor(1_000);
+    progress.done(1_000);
+    progress.skipped(1_000);
+    const snap = progress.snapshot();
+    expect(snap).toMatchObject({ chunksTotal: 3, chunksDone: 2, bytesTotal: 3_000, bytesDone: 2_000, failures: 0, rateBytesPerSec: 2_000, etaSeconds: 1 });
+    await clock.runFor(20_000);
+    expect(progress.snapshot().rateBytesPerSec).toBe(0);
+    expect(progress.snapshot().etaSeconds).toBeUndefined();
+  });
+});
