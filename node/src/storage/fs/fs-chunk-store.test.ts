@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StrataError } from '../../platform/errors.js';
-import type { Logger } from '../../platform/logger.js';
 import type { MetricsSink } from '../../platform/metrics.js';
 import type { ChunkStore } from '../../ports/chunk-store.js';
 import { blockOffset, chunkFileBytes, CRC_BYTES, HEADER_BYTES } from './chunk-file-format.js';
