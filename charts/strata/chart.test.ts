@@ -315,3 +315,48 @@ describe('files/ copies are in sync with their sources', () => {
     expect(result.status).toBe(0);
   });
 });
+
+describe('images/ Dockerfiles agree with the chart and the API (read, not built: no Docker engine here)', () => {
+  const dockerfiles = ['images/node.Dockerfile', 'images/operator.Dockerfile'];
+
+  it.each(dockerfiles)('%s: multi-stage on node:20-bookworm-slim, non-root 10001 as the chart runs it', (file) => {
+    const text = readRepo(file);
+    expect(text).toMatch(/^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
+    expect(text.match(/^FROM \$\{NODE_IMAGE\}/gm)).toHaveLength(2);
+    expect(text).toMatch(/npm ci --engine-strict/);
+    expect(text).toMatch(/npm prune --omit=dev/);
+    const values = load(readFileSync(join(chartDir, 'values.yaml'), 'utf8')) as { operator: { podSecurityContext: { runAsUser: number } } };
+    const users = [...text.matchAll(/^USER (\d+):(\d+)$/gm)];
+    expect(users).toHaveLength(1);
+    expect(Number(users[0][1])).toBe(values.operator.podSecurityContext.runAsUser);
+    // The last instruction of the runtime stage runs as that user; nothing after it switches back.
+    expect(text.slice(text.lastIndexOf('USER ')).match(/^USER /gm)).toHaveLength(1);
+  });
+
+  it.each(dockerfiles)('%s: every COPY from the context exists and passes its .dockerignore', (file) => {
+    const text = readRepo(file);
+    const ignore = readRepo(`${file}.dockerignore`)
+      .split('\n')
+      .filter((l) => l.startsWith('!'))
+      .map((l) => l.slice(1));
+    const sources = [...text.matchAll(/^COPY (?!--from)(?:--chmod=\S+ )?(.+) \S+$/gm)].flatMap((m) => m[1].split(' '));
+    expect(sources.length).toBeGreaterThan(3);
+    for (const source of sources) {
+      expect(existsSync(join(repoRoot, source)), source).toBe(true);
+      expect(ignore.some((allowed) => source === allowed || source.startsWith(`${allowed}/`)), source).toBe(true);
+    }
+  });
+
+  it('the documented repositories are the ones the chart and the API use', async () => {
+    const readme = readRepo('images/README.md');
+    const { DEFAULT_IMAGE_REPOSITORY } = await import('../../operator/src/api/defaults.js');
+    const values = load(readFileSync(join(chartDir, 'values.yaml'), 'utf8')) as { operator: { image: { repository: string } } };
+    const chart = load(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) as { appVersion: string };
+    const pkg = JSON.parse(readRepo('package.json')) as { version: string };
+    expect(chart.appVersion).toBe(pkg.version);
+    expect(readme).toContain(`${DEFAULT_IMAGE_REPOSITORY}:${pkg.version}`);
+    expect(readme).toContain(`${values.operator.image.repository}:${pkg.version}`);
+    expect(readRepo('images/node.Dockerfile')).toContain(`-t ${DEFAULT_IMAGE_REPOSITORY}:${pkg.version}`);
+    expect(readRepo('images/operator.Dockerfile')).toContain(`-t ${values.operator.image.repository}:${pkg.version}`);
+  });
+});
