@@ -30,6 +30,7 @@ import { Replica } from './runtime/replica.js';
 import { BackupService } from './backup/backup-service.js';
 import { replicaSnapshotSource } from './backup/snapshot-source.js';
 import { ChunkScrubber } from './scrub/chunk-scrubber.js';
+import { ChunkRelocator } from './repair/chunk-relocator.js';
 import { join as joinPath } from 'node:path';
 
 const USAGE = `usage: strata-server [--config strata.toml] [--node-id N] [--data-dir DIR] [--bind-address ADDR]
@@ -181,6 +182,7 @@ async function startServer(config: StrataConfig, logger: Logger, runtime: { logs
     // a metadata request then waits rather than failing: S3 clients see latency, not a spurious 503.
     proposalTimeoutMs: 10_000,
     readTimeoutMs: 10_000,
+    maxVoters: config.metadata.voters,
     snapshotEveryEntries: config.metadata.snapshotIntervalEntries,
     keepEntriesAfterSnapshot: config.metadata.snapshotKeepEntries,
     onFatal: (err) => {
@@ -230,6 +232,8 @@ async function startServer(config: StrataConfig, logger: Logger, runtime: { logs
     nodeId: node.nodeId,
     store: chunkStore,
     metadata,
+    // Repairs a corrupt chunk in place: rebuilt from its sibling columns under a new id on this node.
+    rebuilder: new ChunkRelocator({ metadata, chunkStores, clock, random, logger: logger.child({ component: 'scrub-repair' }), metrics }),
     clock,
     stateDir: node.dataDir,
     enabled: config.scrub.enabled,
