@@ -4,6 +4,8 @@ export interface AppliedMembershipChange {
   nodeId: number;
   address?: string;
   zone?: string;
+  /** The member's admin base URL, when its join carried one. */
+  adminUrl?: string;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface StateMachine<Result = unknown> {
   /** The cluster this state belongs to ('' before bootstrap). */
   clusterId(): string;
   /** Record the cluster ID and the first member before the bootstrap snapshot is taken. */
-  bootstrap(clusterId: string, self: { id: number; address: string; zone?: string }): void;
+  bootstrap(clusterId: string, self: { id: number; address: string; zone?: string; adminUrl?: string }): void;
   snapshot(): Uint8Array;
   restore(data: Uint8Array): void;
 }

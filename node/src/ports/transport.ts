@@ -14,6 +14,8 @@ export interface JoinRequest {
   clusterId: string;
   /** The joining node's failure domain (`[node] zone`), if any. */
   zone?: string;
+  /** The joining node's admin base URL (http://host:9090), if known. */
+  adminUrl?: string;
 }
 
 export interface JoinResponse {

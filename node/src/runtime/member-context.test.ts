@@ -7,6 +7,11 @@ describe('member context', () => {
     expect(decodeMemberContext(encodeMemberContext({ address: '10.0.0.4:9000' }))).toEqual({ address: '10.0.0.4:9000' });
   });
 
+  it('round-trips the admin URL', () => {
+    const context = { address: '10.0.0.4:9000', adminUrl: 'http://10.0.0.4:9090' };
+    expect(decodeMemberContext(encodeMemberContext(context))).toEqual(context);
+  });
+
   it('reads a bare address (the first format) and nothing at all', () => {
     expect(decodeMemberContext(new TextEncoder().encode('127.0.0.2:9000'))).toEqual({ address: '127.0.0.2:9000' });
     expect(decodeMemberContext(undefined)).toBeUndefined();

@@ -50,6 +50,7 @@ export class NodeAdminService implements AdminService {
         matchIndex: isSelf ? raft.lastIndex : progress?.match,
         state: records.get(member.id)?.state ?? 'active',
         ...(records.get(member.id)?.zone === undefined ? {} : { zone: records.get(member.id)?.zone }),
+        ...(records.get(member.id)?.adminUrl === undefined ? {} : { adminUrl: records.get(member.id)?.adminUrl }),
       };
     });
     return {

@@ -32,6 +32,8 @@ export interface ReplicaOptions {
   clusterId: string;
   /** This node's failure domain (`[node] zone`), told to the cluster when it bootstraps or joins. */
   zone?: string;
+  /** This node's admin base URL (http://host:9090), told to the cluster when it bootstraps or joins. */
+  adminUrl?: string;
   clock: Clock;
   random: Random;
   logger: Logger;

@@ -91,7 +91,7 @@ export class Replica {
     if (this.initialized) throw new StrataError('InvalidArgument', `node-${this.nodeId} already has data of cluster ${this.clusterIdValue}`);
     const { stateMachine, random, nodeId, selfAddress } = this.options;
     const clusterId = randomHex(random, 16);
-    stateMachine.bootstrap(clusterId, { id: nodeId, address: selfAddress, zone: this.options.zone });
+    stateMachine.bootstrap(clusterId, { id: nodeId, address: selfAddress, zone: this.options.zone, adminUrl: this.options.adminUrl });
     const snapshot: Snapshot = {
       metadata: { index: 1, term: 1, conf: { voters: [nodeId], learners: [] } },
       data: stateMachine.snapshot(),
@@ -115,7 +115,7 @@ export class Replica {
     let delayMs = 100;
     for (;;) {
       try {
-        const response = await transport.join(seedAddress, { nodeId, address: selfAddress, clusterId: this.clusterIdValue, zone: this.options.zone });
+        const response = await transport.join(seedAddress, { nodeId, address: selfAddress, clusterId: this.clusterIdValue, zone: this.options.zone, adminUrl: this.options.adminUrl });
         this.setClusterId(response.clusterId);
         for (const peer of response.members) if (peer.id !== nodeId) transport.setPeer(peer);
         return response.clusterId;
@@ -363,7 +363,7 @@ export class Replica {
     const conf = this.node.applyConfChange(change);
     const member = decodeMemberContext(change.context);
     const address = member?.address;
-    this.options.stateMachine.applyMembership(entry.index, { type: change.type, nodeId: change.nodeId, address, zone: member?.zone });
+    this.options.stateMachine.applyMembership(entry.index, { type: change.type, nodeId: change.nodeId, address, zone: member?.zone, adminUrl: member?.adminUrl });
     if (change.type === 'remove') {
       if (change.nodeId === this.nodeId) {
         this.removed = true;
@@ -491,7 +491,11 @@ export class Replica {
       throw new StrataError('AlreadyExists', `address ${request.address} already belongs to node-${sameAddress.id}`);
     }
     if (!existing) {
-      await this.proposeConfChange({ type: 'addLearner', nodeId: request.nodeId, context: encodeMemberContext({ address: request.address, zone: request.zone }) });
+      await this.proposeConfChange({
+        type: 'addLearner',
+        nodeId: request.nodeId,
+        context: encodeMemberContext({ address: request.address, zone: request.zone, adminUrl: request.adminUrl }),
+      });
     }
     return { clusterId: this.clusterIdValue, members: this.options.stateMachine.members() };
   }

@@ -159,7 +159,7 @@ export class GrpcTransport implements Transport {
     try {
       const response = await new Promise<PbJoinResponse>((resolve, reject) => {
         client.join(
-          { ...request, zone: request.zone ?? '' },
+          { ...request, zone: request.zone ?? '', adminUrl: request.adminUrl ?? '' },
           callerMetadata({ clusterId: this.clusterId, nodeId: this.options.nodeId }),
           { deadline: this.options.clock.wallMs() + this.options.joinTimeoutMs },
           (err: ServiceError | null, value?: PbJoinResponse) => (err === null && value !== undefined ? resolve(value) : reject(err)),

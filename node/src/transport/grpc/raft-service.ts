@@ -165,7 +165,7 @@ export function createRaftService(ctx: RaftServiceContext): RaftServiceServer {
       const handler = ctx.handler() as TransportHandler;
       let answer: Promise<{ clusterId: string; members: { id: NodeId; address: string }[] }>;
       try {
-        answer = handler.onJoin({ nodeId: request.nodeId, address: request.address, clusterId: request.clusterId, zone: request.zone || undefined });
+        answer = handler.onJoin({ nodeId: request.nodeId, address: request.address, clusterId: request.clusterId, zone: request.zone || undefined, adminUrl: request.adminUrl || undefined });
       } catch (err) {
         answer = Promise.reject(err);
       }

@@ -153,6 +153,8 @@ export interface JoinRequest {
   clusterId: string;
   /** The joining node's failure domain ('' when none is set): shards of a stripe are spread across zones. */
   zone: string;
+  /** The joining node's admin base URL (http://host:9090; '' when unknown), shown in cluster status. */
+  adminUrl: string;
 }
 
 export interface JoinResponse {
@@ -916,7 +918,7 @@ export const PeerAddress: MessageFns<PeerAddress> = {
 };
 
 function createBaseJoinRequest(): JoinRequest {
-  return { nodeId: 0, address: "", clusterId: "", zone: "" };
+  return { nodeId: 0, address: "", clusterId: "", zone: "", adminUrl: "" };
 }
 
 export const JoinRequest: MessageFns<JoinRequest> = {
@@ -932,6 +934,9 @@ export const JoinRequest: MessageFns<JoinRequest> = {
     }
     if (message.zone !== "") {
       writer.uint32(34).string(message.zone);
+    }
+    if (message.adminUrl !== "") {
+      writer.uint32(42).string(message.adminUrl);
     }
     return writer;
   },
@@ -979,6 +984,14 @@ export const JoinRequest: MessageFns<JoinRequest> = {
             }
 
             message.zone = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.adminUrl = reader.string();
             continue;
           }
         }
