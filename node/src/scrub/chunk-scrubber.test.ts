@@ -7,7 +7,7 @@ import type { MetricsSink } from '../platform/metrics.js';
 import { SystemClock } from '../platform/real/system-clock.js';
 import { chunkPath } from '../storage/fs/chunk-paths.js';
 import { FsChunkStore } from '../storage/fs/fs-chunk-store.js';
-import { ChunkScrubber, type ChunkRebuilder } from './chunk-scrubber.js';
+import { ChunkScrubber, type ChunkRebuilder, type ScrubMetadataView } from './chunk-scrubber.js';
 import { SCRUB_STATE_FILE } from './scrub-state-file.js';
 
 const SELF = 3;
@@ -33,7 +33,9 @@ async function setup() {
   const chunksDir = join(dataDir, 'chunks');
   const store = await FsChunkStore.open({ dir: chunksDir, syncWrites: false, reserveBytes: 1 });
   const referenced = new Set<string>();
+  const blockCounts = new Map<string, number>();
   const write = async (chunkId: string, blocks: number, ref = true) => {
+    blockCounts.set(chunkId, blocks);
     const writer = await store.create(chunkId, { blockSizeBytes: BLOCK, expectedBytes: blocks * BLOCK });
     for (let b = 0; b < blocks; b++) await writer.append(new Uint8Array(BLOCK).fill((b * 31 + chunkId.length) & 0xff));
     await writer.commit();
@@ -55,14 +57,17 @@ async function setup() {
       expect(request).toMatchObject({ fromNodeId: SELF, toNodeId: SELF, mode: 'rebuild' });
       relocations.push(request.chunkId);
       const newChunkId = `${request.chunkId}-r${relocations.length}`;
-      const info = await store.stat(request.chunkId);
-      await write(newChunkId, info!.blockCount);
+      const blocks = blockCounts.get(request.chunkId)!;
+      await write(newChunkId, blocks);
       referenced.delete(request.chunkId);
-      return { newChunkId, bytes: info!.blockCount * BLOCK };
+      return { newChunkId, bytes: blocks * BLOCK };
     },
   };
-  const metadata = { read: async <T,>(q: (m: { isChunkReferenced(n: number, c: string): boolean }) => T) => q({ isChunkReferenced: (n, c) => n === SELF && referenced.has(c) }) };
-  return { dataDir, store, referenced, write, flip, rebuilder, relocations, metadata };
+  const metadata = {
+    read: async <T,>(q: (m: ScrubMetadataView) => T) =>
+      q({ isChunkReferenced: (n, c) => n === SELF && referenced.has(c), chunksOnNode: (n) => (n === SELF ? [...referenced].sort().map((chunkId) => ({ chunkId })) : []) }),
+  };
+  return { dataDir, chunksDir, store, referenced, write, flip, rebuilder, relocations, metadata };
 }
 
 describe('ChunkScrubber', () => {
@@ -99,6 +104,29 @@ describe('ChunkScrubber', () => {
     expect(t.relocations).toEqual(['bbbb.1']);
     expect(JSON.parse(readFileSync(join(t.dataDir, SCRUB_STATE_FILE), 'utf8')).lastFinishedMs).toBe(second.lastFinishedMs);
     await scrubber.stop();
+  });
+
+  it('finds referenced chunks the listing cannot show (file deleted, header damaged) and repairs them', async () => {
+    const t = await setup();
+    await t.write('good.0', 2);
+    await t.write('gone.1', 2);
+    await t.write('head.2', 2);
+    rmSync(chunkPath(t.chunksDir, 'gone.1'));
+    await t.flip('head.2', 3); // inside the header: the file no longer lists as a chunk
+    const metrics = countingMetrics();
+    const scrubber = new ChunkScrubber({ nodeId: SELF, store: t.store, metadata: t.metadata, rebuilder: t.rebuilder, clock: new SystemClock(), stateDir: t.dataDir, enabled: false, metrics });
+    await scrubber.start();
+    await scrubber.scrubStart();
+    await scrubber.idle();
+    const status = await scrubber.scrubStatus();
+    expect(status).toMatchObject({ errorsFound: 2, errorsRepaired: 2 });
+    expect(status.progress).toMatchObject({ chunksTotal: 3, chunksDone: 3, failures: 0 });
+    expect(t.relocations.sort()).toEqual(['gone.1', 'head.2']);
+    expect(metrics.counts.get('strata_scrub_errors_total')).toBe(2);
+    // Chunks written after the listing, or unreferenced, are not reported.
+    await scrubber.scrubStart();
+    await scrubber.idle();
+    expect((await scrubber.scrubStatus()).errorsFound).toBe(2);
   });
 
   it('counts a corrupt chunk it cannot repair as a failure, and retries it next pass', async () => {

@@ -5,7 +5,6 @@
  * demand. Chunks nobody references are garbage for the GC and are not read.
  */
 import { join } from 'node:path';
-import type { MetaStateMachine } from '../meta/meta-state-machine.js';
 import type { Clock, TimerHandle } from '../platform/clock.js';
 import { StrataError, isStrataError } from '../platform/errors.js';
 import { silentLogger, type Logger } from '../platform/logger.js';
@@ -21,9 +20,14 @@ export interface ChunkRebuilder {
   relocate(request: { chunkId: string; fromNodeId: number; toNodeId: number; mode: 'rebuild' }): Promise<{ newChunkId: string; bytes: number }>;
 }
 
-/** The metadata question the scrubber asks: which chunks are still referenced (a linearizable read). */
+/** What the scrubber asks the metadata (linearizable reads): which chunks this node must hold. */
 export interface ScrubMetadata {
-  read<T>(query: (meta: Pick<MetaStateMachine, 'isChunkReferenced'>) => T): Promise<T>;
+  read<T>(query: (meta: ScrubMetadataView) => T): Promise<T>;
+}
+
+export interface ScrubMetadataView {
+  isChunkReferenced(nodeId: number, chunkId: string): boolean;
+  chunksOnNode(nodeId: number): { chunkId: string }[];
 }
 
 export interface ChunkScrubberOptions {
@@ -184,8 +188,10 @@ export class ChunkScrubber implements ScrubAdmin {
     const found = this.errorsFound;
     const repaired = this.errorsRepaired;
     let batch: ChunkInfo[] = [];
+    const seen = new Set<string>();
     for await (const chunk of this.o.store.list()) {
       if (this.stopped) return;
+      seen.add(chunk.chunkId);
       batch.push(chunk);
       if (batch.length >= this.o.batchSize) {
         await this.scrubBatch(batch);
@@ -193,6 +199,7 @@ export class ChunkScrubber implements ScrubAdmin {
       }
     }
     if (batch.length > 0) await this.scrubBatch(batch);
+    await this.scrubUnlisted(seen);
     if (this.stopped) return;
     const finishedMs = this.o.clock.wallMs();
     this.progress.finishedMs = finishedMs;
@@ -219,6 +226,30 @@ export class ChunkScrubber implements ScrubAdmin {
     }
   }
 
+  /**
+   * Referenced chunks the listing did not show: deleted files, or headers too damaged to list. A chunk
+   * written while the listing ran may be missed by it too, so each is looked up again before it counts.
+   */
+  private async scrubUnlisted(seen: Set<string>): Promise<void> {
+    const { nodeId } = this.o;
+    const unlisted = await this.o.metadata.read((meta) => meta.chunksOnNode(nodeId).map((c) => c.chunkId).filter((id) => !seen.has(id)));
+    for (const chunkId of unlisted) {
+      if (this.stopped) return;
+      let problem: StrataError | undefined;
+      try {
+        if ((await this.o.store.stat(chunkId)) === undefined) problem = new StrataError('Corruption', `chunk ${chunkId} is missing from disk`, { details: { chunkId } });
+      } catch (err) {
+        problem = new StrataError('Corruption', `chunk ${chunkId} cannot be opened: ${err instanceof Error ? err.message : String(err)}`, { details: { chunkId }, cause: err });
+      }
+      if (!problem) continue;
+      // Deleted since (moved away, or its object deleted): not this node's chunk any more.
+      if (!(await this.o.metadata.read((meta) => meta.isChunkReferenced(nodeId, chunkId)))) continue;
+      this.progress.chunksTotal++;
+      await this.onCorruption(chunkId, problem);
+      this.progress.chunksDone++;
+    }
+  }
+
   private async scrubChunk(chunk: ChunkInfo): Promise<void> {
     // Progress is in bytes on disk: each block with its checksum as it is read, the rest (header, or
     // blocks never read) when the chunk is done, so totals stay exact integers.
@@ -239,31 +270,35 @@ export class ChunkScrubber implements ScrubAdmin {
         this.o.logger.warn({ err, chunkId: chunk.chunkId }, 'scrub could not read a chunk');
         return;
       }
-      await this.onCorruption(chunk, err);
+      await this.onCorruption(chunk.chunkId, err);
     } finally {
       this.progress.bytesDone += Math.max(0, chunk.storedBytes - counted);
     }
   }
 
-  private async onCorruption(chunk: ChunkInfo, err: StrataError): Promise<void> {
+  private async onCorruption(chunkId: string, err: StrataError): Promise<void> {
     const { nodeId } = this.o;
     this.errorsFound++;
     this.errorsCounter.inc();
     const block = err.details.block;
-    this.o.logger.error({ chunkId: chunk.chunkId, block, err: err.message }, 'scrub found a corrupt chunk');
+    this.o.logger.error({ chunkId, block, err: err.message }, 'scrub found a corrupt chunk');
     if (!this.o.rebuilder) {
       this.progress.failures++;
-      this.progress.lastError = `chunk ${chunk.chunkId} block ${String(block)} is corrupt and no rebuilder is configured`;
+      this.progress.lastError = `${err.message}; no rebuilder is configured to repair it`;
       return;
     }
     try {
-      const result = await this.o.rebuilder.relocate({ chunkId: chunk.chunkId, fromNodeId: nodeId, toNodeId: nodeId, mode: 'rebuild' });
+      const result = await this.o.rebuilder.relocate({ chunkId, fromNodeId: nodeId, toNodeId: nodeId, mode: 'rebuild' });
       this.errorsRepaired++;
-      this.o.logger.warn({ chunkId: chunk.chunkId, block, newChunkId: result.newChunkId, bytes: result.bytes }, 'scrub rebuilt a corrupt chunk from parity');
+      this.o.logger.warn({ chunkId, block, newChunkId: result.newChunkId, bytes: result.bytes }, 'scrub rebuilt a corrupt chunk from parity');
     } catch (repairErr) {
+      if (isStrataError(repairErr, 'NotFound')) {
+        this.o.logger.info({ chunkId }, 'the corrupt chunk is no longer referenced (deleted or moved meanwhile); nothing to repair');
+        return;
+      }
       this.progress.failures++;
-      this.progress.lastError = `chunk ${chunk.chunkId}: repair failed: ${repairErr instanceof Error ? repairErr.message : String(repairErr)}`;
-      this.o.logger.error({ err: repairErr, chunkId: chunk.chunkId, block }, 'scrub could not repair a corrupt chunk; the next pass retries');
+      this.progress.lastError = `chunk ${chunkId}: repair failed: ${repairErr instanceof Error ? repairErr.message : String(repairErr)}`;
+      this.o.logger.error({ err: repairErr, chunkId, block }, 'scrub could not repair a corrupt chunk; the next pass retries');
     }
   }
 
