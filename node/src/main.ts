@@ -30,7 +30,9 @@ import { Replica } from './runtime/replica.js';
 import { BackupService } from './backup/backup-service.js';
 import { replicaSnapshotSource } from './backup/snapshot-source.js';
 import { ChunkScrubber } from './scrub/chunk-scrubber.js';
+import { ByteThrottle } from './repair/byte-throttle.js';
 import { ChunkRelocator } from './repair/chunk-relocator.js';
+import { ClusterMaintenance } from './repair/cluster-maintenance.js';
 import { join as joinPath } from 'node:path';
 
 const USAGE = `usage: strata-server [--config strata.toml] [--node-id N] [--data-dir DIR] [--bind-address ADDR]
@@ -165,6 +167,8 @@ async function startServer(config: StrataConfig, logger: Logger, runtime: { logs
     selfAddress,
     clusterId: identity?.clusterId ?? '',
     zone: node.zone,
+    // Recorded in the member record, so cluster status can name every node's admin URL.
+    adminUrl: `http://${node.advertiseAddress ?? node.bindAddress}:${node.adminPort}`,
     clock,
     random,
     logger: logger.child({ component: 'replica' }),
@@ -254,6 +258,26 @@ async function startServer(config: StrataConfig, logger: Logger, runtime: { logs
     logger: logger.child({ component: 'backup' }),
     metrics,
   });
+  // Drain, rebalance and recovery share one byte budget ([data] move_throttle_mb_per_sec); leader only.
+  const maintenance = new ClusterMaintenance({
+    runtime: replica,
+    metadata,
+    usage,
+    relocator: new ChunkRelocator({
+      metadata,
+      chunkStores,
+      clock,
+      random,
+      throttle: new ByteThrottle({ clock, bytesPerSec: config.data.moveThrottleMbPerSec * 1024 * 1024 }),
+      logger: logger.child({ component: 'mover' }),
+      metrics,
+    }),
+    clock,
+    recoveryTimeoutMs: config.data.recoveryTimeoutMs,
+    leaderUrlOf: (id) => meta.member(id)?.adminUrl,
+    logger: logger.child({ component: 'maintenance' }),
+    metrics,
+  });
   const admin = new AdminServer({
     host: node.bindAddress,
     port: node.adminPort,
@@ -265,6 +289,7 @@ async function startServer(config: StrataConfig, logger: Logger, runtime: { logs
     settings: runtime.settings,
     scrub: scrubber,
     backup,
+    maintenance,
   });
   await admin.start();
 
@@ -292,6 +317,7 @@ async function startServer(config: StrataConfig, logger: Logger, runtime: { logs
   garbage.start();
   await scrubber.start();
   backup.start();
+  maintenance.start();
   await s3.start();
   logger.info({ cluster: selfAddress, admin: `http://${node.bindAddress}:${admin.port}`, s3: `http://${node.bindAddress}:${s3.port}` }, 'strata-server is up');
 
@@ -300,6 +326,7 @@ async function startServer(config: StrataConfig, logger: Logger, runtime: { logs
     async stop() {
       await s3.stop();
       await admin.stop();
+      await maintenance.stop();
       await backup.stop();
       await scrubber.stop();
       garbage.stop();
