@@ -1,4 +1,4 @@
-import { readdir, open, stat } from 'node:fs/promises';
+import { readdir, open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,6 +118,15 @@ describe('scrub on real processes: bit rot in a shard file is found, counted and
     expect(second.progress).toMatchObject({ chunksDone: 3, failures: 0 });
     const metricsAfter = await (await fetch(`${cluster.adminUrl(VICTIM)}/metrics`)).text();
     expect(metricValue(metricsAfter, 'strata_scrub_errors_total')).toBe(1);
+    // A shard file gone altogether (a lost file, not rot): the listing cannot show it, the metadata can.
+    await rm(chunksBefore[2]!);
+    const missing = await scrubPass();
+    expect(missing).toMatchObject({ errorsFound: 2, errorsRepaired: 2 });
+    expect(missing.progress.failures).toBe(0);
+    const reader = s3Client(cluster.s3Url(VICTIM));
+    for (const [key, hash] of objects) expect(sha256(await getBytes(reader, bucket, key)), key).toBe(hash);
+    reader.destroy();
+
     // The other nodes scrubbed nothing and report so.
     const other = (await (await fetch(`${cluster.adminUrl(1)}/admin/v1/scrub`)).json()) as ScrubStatus;
     expect(other).toMatchObject({ nodeId: 1, enabled: true, state: 'idle', errorsFound: 0 });
