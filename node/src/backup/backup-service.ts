@@ -62,6 +62,8 @@ export class BackupService implements BackupAdmin {
   constructor(options: BackupServiceOptions) {
     this.o = resolveBackupServiceOptions(options);
     this.runsTotal = this.o.metrics.counter('strata_backups_total', 'Metadata backups written to a destination folder, by result', ['result']);
+    // Both series exist from the start, so an alert on failures sees 0 rather than no data.
+    for (const result of ['success', 'failure']) this.runsTotal.inc(0, { result });
     this.lastSuccessGauge = this.o.metrics.gauge('strata_backup_last_success_timestamp_seconds', 'When the last metadata backup into a destination folder succeeded (seconds since the epoch)');
     if (this.o.enabled) {
       this.scheduler = new BackupScheduler({
