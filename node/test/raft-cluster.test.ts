@@ -92,7 +92,7 @@ describe('a 3-node cluster of real strata-server processes', () => {
 
     const removed = [2, 3].find((id) => id !== leaderId) ?? 2;
     const client = new AdminClient({ endpoints: cluster.liveEndpoints(), timeoutMs: 5_000 });
-    await client.removeNode(removed);
+    await client.removeNode(removed, { force: true });
     const expected = [1, 2, 3, 4].filter((id) => id !== removed).join();
     await cluster.waitFor(4, `membership ${expected}`, (s) => s.nodes.map((n) => n.id).sort().join() === expected);
     await cluster.node(removed).stop();
