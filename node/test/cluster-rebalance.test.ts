@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestCluster } from './harness/test-cluster.js';
+import { MOVEMENT_TOML, S3Load, adminOf, eventually } from './cluster-s3-load.js';
+
+describe('add a 4th node and rebalance under S3 load', () => {
+  const cluster = new TestCluster({ subnetBase: 200, configToml: MOVEMENT_TOML });
+  let load: S3Load;
+
+  beforeAll(async () => {
+    await cluster.startNodes(3);
+    load = new S3Load([1, 2, 3].map((id) => cluster.s3Url(id)), 'rebalance');
+    await load.createBucket();
+    await load.fill(45);
+  }, 120_000);
+
+  afterAll(async () => {
+    await load?.stop();
+    load?.destroy();
+    await cluster.stopAll();
+    cluster.cleanup();
+  });
+
+  it('the new node takes data, rebalance evens the chunks out, every object intact, no S3 error', async () => {
+    await cluster.start(4, 1).waitReady();
+    const admin = adminOf(cluster);
+    await eventually('node-4 online in storage status', () => admin.storageStatus(), (s) => s.nodes.some((n) => n.nodeId === 4 && n.online));
+    const chunksOf = async () => new Map((await admin.storageStatus()).nodes.map((n) => [n.nodeId, n.chunks] as const));
+    const before = await chunksOf();
+    const average = [1, 2, 3].reduce((s, id) => s + (before.get(id) ?? 0), 0) / 4;
+    expect(before.get(4) ?? 0).toBeLessThan(average / 2);
+
+    load.start();
+    const started = await admin.rebalance();
+    expect(['running', 'done']).toContain(started.state);
+    const done = await eventually('rebalance done', () => admin.rebalanceStatus(), (s) => s.state === 'done' || s.state === 'failed');
+    expect(done.state).toBe('done');
+    expect(done.progress.chunksDone).toBeGreaterThan(0);
+    await load.stop();
+
+    const after = await chunksOf();
+    const counts = [1, 2, 3, 4].map((id) => after.get(id) ?? 0);
+    const mean = counts.reduce((a, b) => a + b, 0) / 4;
+    // Even to within a few chunks: every node within 25% of the mean (it was at ~0% for node-4).
+    for (const count of counts) expect(Math.abs(count - mean) / mean).toBeLessThan(0.25);
+    const metrics = await (await fetch(`${(await admin.clusterStatus()).nodes.find((n) => n.role === 'leader')!.adminUrl}/metrics`)).text();
+    expect(metrics).toMatch(/strata_rebalance_bytes_moved_total [1-9]/);
+
+    expect(load.failures).toEqual([]);
+    expect(await load.verifyAll()).toEqual([]);
+  }, 240_000);
+});
