@@ -89,8 +89,9 @@ describe('planDrains', () => {
 describe('planRebalance', () => {
   const three = strata([1, 2, 3].map((id) => member(id)));
   const four = strata([1, 2, 3, 4].map((id) => member(id)));
-  const base = { request: undefined, requestDone: undefined, rebalanceOnScaleOut: true, rebalancedAtReplicas: 3, replicas: 3, readyPods: 3, strata: three };
-  it.each([
+  const base: Parameters<typeof planRebalance>[0] = { request: undefined, requestDone: undefined, rebalanceOnScaleOut: true, rebalancedAtReplicas: 3, replicas: 3, readyPods: 3, strata: three };
+  type Row = { name: string; input: Partial<Parameters<typeof planRebalance>[0]>; rebalance: boolean; why?: string; done?: string; waiting?: boolean; at?: number };
+  it.each<Row>([
     { name: 'nothing to do', input: {}, rebalance: false, at: 3 },
     { name: 'a new request', input: { request: 'r1' }, rebalance: true, why: 'request', done: 'r1' },
     { name: 'the same request again: nothing', input: { request: 'r1', requestDone: 'r1' }, rebalance: false },
@@ -98,8 +99,8 @@ describe('planRebalance', () => {
     { name: 'scaled out, joined and ready: rebalance', input: { replicas: 4, readyPods: 4, strata: four }, rebalance: true, why: 'scaleOut', at: 4 },
     { name: 'scaled out, policy off: record only', input: { replicas: 4, readyPods: 4, strata: four, rebalanceOnScaleOut: false }, rebalance: false, at: 4 },
     { name: 'scaled in: lower the mark', input: { replicas: 2, readyPods: 2 }, rebalance: false, at: 2 },
-  ])('$name', ({ input, rebalance, why, done, waiting, at }: { input: Partial<typeof base> & Record<string, unknown>; rebalance: boolean; why?: string; done?: string; waiting?: boolean; at?: number }) => {
-    const plan = planRebalance({ ...base, ...input } as Parameters<typeof planRebalance>[0]);
+  ])('$name', ({ input, rebalance, why, done, waiting, at }) => {
+    const plan = planRebalance({ ...base, ...input });
     expect(plan.rebalance).toBe(rebalance);
     if (why !== undefined) expect(plan.why).toBe(why);
     if (done !== undefined) expect(plan.requestDone).toBe(done);
