@@ -6,7 +6,7 @@ import { StrataError } from '../platform/errors.js';
 import type { ChunkWriter } from '../ports/chunk-store.js';
 import type { ErasureScheme, ResolvedObjectServiceOptions } from './object-service-options.js';
 import { readBodyHead } from './body-head.js';
-import { BodyMeter, gzipBoundBytes, gzipPieces } from './data-compression.js';
+import { BodyMeter, COMPRESSION_SAMPLE_BYTES, gzipBoundBytes, gzipPieces, worthCompressing } from './data-compression.js';
 import { randomHexId } from './random-id.js';
 import { StripeSource } from './stripe-source.js';
 import { withTimeout } from './with-timeout.js';
@@ -60,7 +60,13 @@ export async function writeData(options: Options, input: WriteDataInput): Promis
     plan = await planChunks(options, input.sizeBytes);
     body = head.replay();
   }
+  let compress = false;
   if (options.compression === 'gzip') {
+    const sample = await readBodyHead(body, COMPRESSION_SAMPLE_BYTES);
+    body = sample.replay();
+    compress = await worthCompressing(Buffer.concat(sample.pieces, sample.bytes));
+  }
+  if (compress) {
     // Compress before erasure coding: the stripes hold the gzip stream, MD5 and size are of the plain bytes.
     const meter = new BodyMeter(body);
     const source = new StripeSource(gzipPieces(meter.pieces()), options.stripeDataBytes, false);
