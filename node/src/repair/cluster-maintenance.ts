@@ -234,7 +234,8 @@ export class ClusterMaintenance implements MaintenanceAdmin {
         } else if (!worker.active) {
           worker.start();
         }
-      } else if (worker && !worker.active) {
+      } else if (worker && !worker.active && member.state === 'active') {
+        // A drained node keeps its finished worker: drain-status shows what was moved.
         this.drains.delete(member.id);
       }
     }
