@@ -19,7 +19,7 @@ export function registerClusterCommands(program: Command, io: CliIo): void {
     .description('cluster identity, Raft leader and term, and the members')
     .action(
       action(io, async (ctx) => {
-        ctx.print(await ctx.client.clusterStatus(), renderClusterStatus);
+        ctx.print(await ctx.client.leaderClusterStatus(), renderClusterStatus);
       }),
     );
 
@@ -28,7 +28,7 @@ export function registerClusterCommands(program: Command, io: CliIo): void {
     .description('the members: role, voter, data state, online, zone, admin URL')
     .action(
       action(io, async (ctx) => {
-        const status = await ctx.client.clusterStatus();
+        const status = await ctx.client.leaderClusterStatus();
         if (ctx.json) ctx.printJson(status.nodes);
         else ctx.out(nodesTable(status));
       }),

@@ -39,11 +39,12 @@ describe('strata CLI: cluster, storage and recovery commands', () => {
     for (const line of lines.slice(1)) expect(line.slice(roleColumn)).toMatch(/^(leader|follower) /);
   });
 
-  it('--endpoint wins over STRATA_ENDPOINT; a list fails over past a dead endpoint', async () => {
+  it('--endpoint wins over STRATA_ENDPOINT; a list fails over past a dead endpoint; status is the leader\'s view', async () => {
     const dead = 'http://127.0.0.1:9';
     const viaFlag = await cluster.run(['cluster', 'status', '--endpoint', `${dead},${cluster.node(2).server.url}`], { env: { STRATA_ENDPOINT: dead } });
     expect(viaFlag.code).toBe(0);
-    expect(viaFlag.stdout).toMatch(/^answered by: +node-2$/m);
+    expect(viaFlag.stdout).toMatch(/^answered by: +node-1$/m);
+    expect(cluster.node(2).service.calls.some((c) => c.method === 'clusterStatus')).toBe(true);
   });
 
   it('an unreachable cluster is one line and exit 1', async () => {

@@ -55,6 +55,7 @@ async function watchScrub(ctx: CliContext, targets: NodeTarget[], watch: boolean
             : { label: o.node.name, progress: zero, done: true, note: errorText(o.error) },
         ),
       render: scrubTable,
+      toJson: scrubJson,
     },
     watch,
   );
@@ -64,8 +65,13 @@ async function watchScrub(ctx: CliContext, targets: NodeTarget[], watch: boolean
 const zero = { chunksTotal: 0, chunksDone: 0, bytesTotal: 0, bytesDone: 0, failures: 0, rateBytesPerSec: 0 };
 
 function printScrub(ctx: CliContext, outcomes: NodeOutcome<ScrubStatus>[]): void {
-  if (ctx.json) ctx.printJson(outcomes.map((o) => (o.ok ? o.value : { nodeId: o.node.id, error: errorText(o.error) })));
+  if (ctx.json) ctx.printJson(scrubJson(outcomes));
   else ctx.out(scrubTable(outcomes));
+}
+
+/** Each node's ScrubStatus, or `{nodeId, error}` for a node that failed. */
+function scrubJson(outcomes: NodeOutcome<ScrubStatus>[]): unknown[] {
+  return outcomes.map((o) => (o.ok ? o.value : { nodeId: o.node.id, error: errorText(o.error) }));
 }
 
 function scrubTable(outcomes: NodeOutcome<ScrubStatus>[]): string {

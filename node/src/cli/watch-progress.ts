@@ -17,6 +17,8 @@ export interface Poll<T> {
   views: (value: T) => ProgressView[];
   /** The readable report printed once (without --watch) and at the end (with it). */
   render: (value: T) => string;
+  /** What --json prints of an answer; default the answer itself. */
+  toJson?: (value: T) => unknown;
 }
 
 /** `label  45.0%  1.2 GiB/2.0 GiB  100 MiB/s  ETA 8s  chunks 12/30  (note)`: one line of figures. */
@@ -42,9 +44,10 @@ export function progressLine(view: ProgressView): string {
  * the report. With --json each poll prints the raw answer as one line.
  */
 export async function showProgress<T>(ctx: CliContext, poll: Poll<T>, watch: boolean): Promise<T> {
+  const toJson = poll.toJson ?? ((v: T) => v);
   let value = await poll.fetch();
   if (!watch) {
-    if (ctx.json) ctx.printJson(value);
+    if (ctx.json) ctx.printJson(toJson(value));
     else ctx.out(poll.render(value));
     return value;
   }
@@ -52,7 +55,7 @@ export async function showProgress<T>(ctx: CliContext, poll: Poll<T>, watch: boo
   try {
     for (;;) {
       const views = poll.views(value);
-      if (ctx.json) ctx.out(JSON.stringify(value));
+      if (ctx.json) ctx.out(JSON.stringify(toJson(value)));
       else if (bars !== undefined) bars.draw(views);
       else for (const view of views) ctx.out(progressLine(view));
       if (views.every((v) => v.done) || ctx.io.signal?.aborted === true) break;

@@ -135,6 +135,26 @@ export class AdminClient {
     return status;
   }
 
+  /**
+   * Cluster status as the leader sees it (only the leader knows which members are online and how far
+   * each is replicated): when a follower answered, the leader is asked; if it cannot be reached, the
+   * follower's answer stands.
+   */
+  async leaderClusterStatus(): Promise<ClusterStatus> {
+    const first = await this.clusterStatus();
+    if (first.leaderId === first.nodeId || first.leaderId === 0) return first;
+    const leaderUrl = first.nodes.find((n) => n.id === first.leaderId)?.adminUrl;
+    if (leaderUrl === undefined || leaderUrl === '') return first;
+    try {
+      const reply = await this.request('GET', '/admin/v1/cluster', { endpoint: normalizeEndpoint(leaderUrl) });
+      const status = parseJson<ClusterStatus>(reply);
+      this.endpointOfNode.set(status.nodeId, reply.endpoint);
+      return status;
+    } catch {
+      return first;
+    }
+  }
+
   async createBucket(name: string): Promise<BucketInfo> {
     return parseJson<BucketInfo>(await this.request('PUT', `/admin/v1/buckets/${encodeURIComponent(name)}`));
   }

@@ -1,0 +1,124 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdminClient } from '../src/client/index.js';
+import { TestCluster } from './harness/test-cluster.js';
+
+const STRATA = join(import.meta.dirname, '..', '..', 'bin', 'strata.js');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `node bin/strata.js ARGV` as an operator runs it, against the cluster through STRATA_ENDPOINT. */
+function strata(argv: string[], env: Record<string, string>): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [STRATA, ...argv], { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('strata CLI against a real 3-node cluster', () => {
+  const cluster = new TestCluster({ subnetBase: 120 });
+  let env: Record<string, string>;
+  const run = (...argv: string[]) => strata(argv, env);
+
+  beforeAll(async () => {
+    await cluster.startNodes(3);
+    env = { STRATA_ENDPOINT: `${cluster.adminUrl(2)},${cluster.adminUrl(1)}` };
+    await new AdminClient({ endpoints: [cluster.adminUrl(1)] }).createBucket('cli-bucket');
+  }, 120_000);
+
+  afterAll(async () => {
+    await cluster.stopAll();
+    cluster.cleanup();
+  });
+
+  it('cluster status and cluster nodes show the three members', async () => {
+    const status = await run('cluster', 'status');
+    expect(status.stderr).toBe('');
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/^leader: +node-[123]$/m);
+    expect(status.stdout).toMatch(/^nodes: +3 \(3 online, 3 voters\)$/m);
+    for (const id of [1, 2, 3]) expect(status.stdout).toMatch(new RegExp(`^node-${id} +127\\.0\\.0\\.12${id}:9000 +(leader|follower) +yes +active +yes`, 'm'));
+
+    const nodes = await run('cluster', 'nodes', '--json');
+    expect(nodes.code).toBe(0);
+    const parsed = JSON.parse(nodes.stdout) as { name: string; adminUrl?: string }[];
+    expect(parsed.map((n) => n.name).sort()).toEqual(['node-1', 'node-2', 'node-3']);
+    expect(parsed.find((n) => n.name === 'node-3')?.adminUrl).toBe(cluster.adminUrl(3));
+  }, 60_000);
+
+  it('storage status, rebalance-status and recovery status answer', async () => {
+    const storage = await run('storage', 'status');
+    expect(storage.code).toBe(0);
+    expect(storage.stdout).toMatch(/^buckets: +1$/m);
+    expect(storage.stdout).toMatch(/^NODE +STATE +ONLINE +ZONE +USED +AVAILABLE +UTIL +CHUNKS$/m);
+    const rebalance = await run('cluster', 'rebalance-status', '--json');
+    expect(rebalance.code).toBe(0);
+    expect(['idle', 'running', 'done', 'failed']).toContain((JSON.parse(rebalance.stdout) as { state: string }).state);
+    const recovery = await run('recovery', 'status');
+    expect(recovery.code).toBe(0);
+    expect(recovery.stdout).toMatch(/^state: +idle$/m);
+  }, 60_000);
+
+  it('refusals reach the user as one line: unknown node, remove of an undrained node', async () => {
+    const unknown = await run('cluster', 'drain', 'node-9');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^strata: NotFound: node-9 is not a member/);
+    const remove = await run('cluster', 'remove', 'node-3');
+    expect(remove.code).toBe(1);
+    expect(remove.stderr).toMatch(/^strata: FailedPrecondition: /);
+    expect(remove.stderr.trimEnd().split('\n')).toHaveLength(1);
+    const dry = await run('cluster', 'drain', 'node-3', '--dry-run');
+    expect(dry.stdout).toContain('dry run, nothing moved: draining node-3');
+    expect((await cluster.status(1)).nodes.find((n) => n.id === 3)?.state).toBe('active');
+  }, 60_000);
+
+  it('config set log_level debug on every node, then logs show debug lines of each node', async () => {
+    const set = await run('config', 'set', 'log_level', 'debug');
+    expect(set.stderr).toBe('');
+    expect(set.code).toBe(0);
+    for (const id of [1, 2, 3]) expect(set.stdout).toMatch(new RegExp(`^node-${id} +log_level +debug +\\S+ +ok$`, 'm'));
+    // This very CLI's requests are logged at debug by each admin port from now on.
+    await run('cluster', 'status');
+    const logs = await run('logs', '--level', 'debug', '--filter', 'admin', '--since', '5m');
+    expect(logs.code).toBe(0);
+    const lines = logs.stdout.trimEnd().split('\n');
+    expect(lines.some((l) => /^\S+Z DEBUG \[admin\] admin request .*node=node-\d/.test(l))).toBe(true);
+    const json = await run('logs', '--node', 'node-2', '--json', '--limit', '5');
+    const records = json.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { level: string; timeMs: number });
+    expect(records.length).toBeGreaterThan(0);
+    expect(records.length).toBeLessThanOrEqual(5);
+    const back = await run('config', 'set', 'log_level', 'info', '--node', 'node-2');
+    expect(back.code).toBe(0);
+    expect(back.stdout).toMatch(/^node-2 +log_level +info +debug +ok$/m);
+  }, 60_000);
+
+  it('scrub start on every node, and scrub status --watch ends when every pass is done', async () => {
+    const start = await run('scrub', 'start');
+    expect(start.code).toBe(0);
+    expect(start.stdout).toMatch(/^NODE +STATE +PROGRESS/m);
+    const watch = await run('scrub', 'status', '--watch');
+    expect(watch.code).toBe(0);
+    for (const id of [1, 2, 3]) expect(watch.stdout).toMatch(new RegExp(`^node-${id} +idle`, 'm'));
+  }, 90_000);
+
+  it('backup create writes a verified backup file', async () => {
+    const output = join(cluster.root, 'metadata.snap');
+    const backup = await run('backup', 'create', '--output', output);
+    expect(backup.stderr).toBe('');
+    expect(backup.code).toBe(0);
+    const bytes = await readFile(output);
+    const sha = createHash('sha256').update(bytes.subarray(0, -32)).digest('hex');
+    expect(bytes.subarray(-32).toString('hex')).toBe(sha);
+    expect(backup.stdout).toMatch(new RegExp(`^sha256: +${sha}$`, 'm'));
+    expect(backup.stdout).toMatch(new RegExp(`\\(${bytes.length} bytes\\)`));
+  }, 60_000);
+});
