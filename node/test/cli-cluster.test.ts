@@ -2,8 +2,11 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminClient } from '../src/client/index.js';
+import { MOVEMENT_TOML } from './cluster-s3-load.js';
+import { randomData, s3Client, sha256, sha256OfStream } from './harness/s3-helpers.js';
 import { TestCluster } from './harness/test-cluster.js';
 
 const STRATA = join(import.meta.dirname, '..', '..', 'bin', 'strata.js');
@@ -25,7 +28,8 @@ function strata(argv: string[], env: Record<string, string>): Promise<Run> {
 }
 
 describe('strata CLI against a real 3-node cluster', () => {
-  const cluster = new TestCluster({ subnetBase: 120 });
+  const cluster = new TestCluster({ subnetBase: 120, configToml: MOVEMENT_TOML });
+  const objects = new Map<string, string>();
   let env: Record<string, string>;
   const run = (...argv: string[]) => strata(argv, env);
 
@@ -110,6 +114,37 @@ describe('strata CLI against a real 3-node cluster', () => {
     for (const id of [1, 2, 3]) expect(watch.stdout).toMatch(new RegExp(`^node-${id} +idle`, 'm'));
   }, 90_000);
 
+  it('a fourth node joins; drain --watch empties it, remove takes it out; objects stay intact', async () => {
+    await cluster.start(4, 1).waitReady();
+    await cluster.waitFor(1, 'node-4 a member', (st) => st.nodes.some((n) => n.id === 4));
+    const s3 = s3Client(cluster.s3Url(1));
+    for (let i = 0; i < 8; i++) {
+      const body = randomData(150 * 1024);
+      objects.set(`obj-${i}`, sha256(body));
+      await s3.send(new PutObjectCommand({ Bucket: 'cli-bucket', Key: `obj-${i}`, Body: body }));
+    }
+    const nodes = await run('cluster', 'nodes');
+    expect(nodes.stdout).toMatch(/^node-4 +127\.0\.0\.124:9000 /m);
+
+    const drain = await run('cluster', 'drain', 'node-4', '--watch');
+    expect(drain.stderr).toBe('');
+    expect(drain.code).toBe(0);
+    expect(drain.stdout).toMatch(/^draining node-4: moving \d+ chunks/m);
+    expect(drain.stdout).toMatch(/^state: +drained$/m);
+    const status = await run('cluster', 'drain-status', '4', '--json');
+    expect(JSON.parse(status.stdout)).toMatchObject({ nodeId: 4, state: 'drained' });
+
+    const remove = await run('cluster', 'remove', 'node-4');
+    expect(remove).toMatchObject({ code: 0, stdout: 'node-4 removed\n' });
+    await cluster.waitFor(1, 'node-4 gone', (st) => st.nodes.every((n) => n.id !== 4));
+    await cluster.node(4).stop();
+    for (const [key, hash] of objects) {
+      const got = await s3.send(new GetObjectCommand({ Bucket: 'cli-bucket', Key: key }));
+      expect((await sha256OfStream(got.Body as AsyncIterable<Uint8Array>)).hash).toBe(hash);
+    }
+    s3.destroy();
+  }, 180_000);
+
   it('backup create writes a verified backup file', async () => {
     const output = join(cluster.root, 'metadata.snap');
     const backup = await run('backup', 'create', '--output', output);
@@ -121,4 +156,26 @@ describe('strata CLI against a real 3-node cluster', () => {
     expect(backup.stdout).toMatch(new RegExp(`^sha256: +${sha}$`, 'm'));
     expect(backup.stdout).toMatch(new RegExp(`\\(${bytes.length} bytes\\)`));
   }, 60_000);
+
+  it('restore, as the guide says: stop every node, restore each, start them; the objects read back', async () => {
+    const input = join(cluster.root, 'metadata.snap');
+    await Promise.all([1, 2, 3].map((id) => cluster.node(id).stop()));
+    for (const id of [1, 2, 3]) {
+      const restore = await run('restore', '--input', input, '--data-dir', join(cluster.root, `node-${id}`));
+      expect(restore.stderr).toBe('');
+      expect(restore.code).toBe(0);
+      expect(restore.stdout).toMatch(/^restored: /m);
+    }
+    for (const id of [1, 2, 3]) cluster.start(id);
+    await Promise.all([1, 2, 3].map((id) => cluster.node(id).waitReady(60_000)));
+    const status = await run('cluster', 'status');
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/^nodes: +3 /m);
+    const s3 = s3Client(cluster.s3Url(2));
+    for (const [key, hash] of objects) {
+      const got = await s3.send(new GetObjectCommand({ Bucket: 'cli-bucket', Key: key }));
+      expect((await sha256OfStream(got.Body as AsyncIterable<Uint8Array>)).hash).toBe(hash);
+    }
+    s3.destroy();
+  }, 180_000);
 });
