@@ -125,7 +125,7 @@ export class ClusterMaintenance implements MaintenanceAdmin {
       throw new StrataError('FailedPrecondition', `node-${nodeId} cannot be drained: ${full.reason}`, { details: { nodeId, reason: full.reason } });
     }
     await this.o.metadata.execute({ op: 'setMemberState', nodeId, state: 'draining', ifState: 'active' });
-    this.o.logger.info({ node: nodeId, chunks: plan.chunks, bytes: plan.bytes }, 'drain started');
+    this.o.logger.info({ nodeId, chunks: plan.chunks, bytes: plan.bytes }, 'drain started');
     void this.supervise();
     return plan;
   }
@@ -152,7 +152,7 @@ export class ClusterMaintenance implements MaintenanceAdmin {
     this.drains.delete(nodeId);
     await worker?.stop();
     this.drainRemaining.set(0, { node: `node-${nodeId}` });
-    this.o.logger.info({ node: nodeId }, 'undrained: the node takes new data again');
+    this.o.logger.info({ nodeId }, 'undrained: the node takes new data again');
     const status = await this.drainStatus(nodeId);
     return worker ? { ...status, progress: worker.progress.snapshot() } : status;
   }
@@ -169,7 +169,7 @@ export class ClusterMaintenance implements MaintenanceAdmin {
     const worker = this.drains.get(nodeId);
     this.drains.delete(nodeId);
     await worker?.stop();
-    this.o.logger.info({ node: nodeId, force: options.force, chunks: look.count }, options.force ? 'node removed with --force; recovery rebuilds its chunks' : 'drained node removed');
+    this.o.logger.info({ nodeId, force: options.force, chunks: look.count }, options.force ? 'node removed with --force; recovery rebuilds its chunks' : 'drained node removed');
     void this.supervise();
   }
 

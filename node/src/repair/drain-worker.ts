@@ -31,7 +31,7 @@ export class DrainWorker {
   start(): void {
     this.stopped = false;
     this.running ??= this.run()
-      .catch((error: unknown) => this.context.logger.error({ err: error, node: this.nodeId }, 'drain worker failed'))
+      .catch((error: unknown) => this.context.logger.error({ err: error, nodeId: this.nodeId }, 'drain worker failed'))
       .finally(() => (this.running = undefined));
   }
 
@@ -62,7 +62,7 @@ export class DrainWorker {
         try {
           await context.metadata.execute({ op: 'setMemberState', nodeId, state: 'drained', ifState: 'draining' });
           this.progress.finish();
-          context.logger.info({ node: nodeId, moved: this.progress.snapshot().chunksDone }, 'drain finished: the node holds no referenced chunk');
+          context.logger.info({ nodeId, moved: this.progress.snapshot().chunksDone }, 'drain finished: the node holds no referenced chunk');
         } catch (error) {
           // Undrained meanwhile (Conflict), or leadership lost: the supervisor decides what runs next.
           if (!isStrataError(error)) throw error;
@@ -72,7 +72,7 @@ export class DrainWorker {
       const plan = planDrain({ nodeId, chunks: look.chunks, nodes: await context.usage.view() });
       if (plan.moves.length === 0) {
         this.progress.failed(plan.reason ?? 'no target for any chunk');
-        context.logger.warn({ node: nodeId, reason: plan.reason }, 'drain cannot move anything right now; retrying');
+        context.logger.warn({ nodeId, reason: plan.reason }, 'drain cannot move anything right now; retrying');
         await sleep(context.clock, context.retryDelayMs);
         continue;
       }
