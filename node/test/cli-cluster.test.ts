@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -103,6 +103,38 @@ describe('strata CLI against a real 3-node cluster', () => {
     const back = await run('config', 'set', 'log_level', 'info', '--node', 'node-2');
     expect(back.code).toBe(0);
     expect(back.stdout).toMatch(/^node-2 +log_level +info +debug +ok$/m);
+  }, 60_000);
+
+  it('logs --follow streams new lines of a node until Ctrl-C, then exits 0', async () => {
+    expect((await run('config', 'set', 'log_level', 'debug', '--node', 'node-1')).code).toBe(0);
+    const child = spawn(process.execPath, [STRATA, 'logs', '--follow', '--node', 'node-1', '--level', 'debug', '--filter', 'admin', '--since', '1s'], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const seen = (needle: RegExp) =>
+      new Promise<void>((resolve, reject) => {
+        const deadline = setTimeout(() => reject(new Error(`no ${needle} in: ${out}`)), 20_000);
+        const check = () => {
+          if (!needle.test(out)) return;
+          clearTimeout(deadline);
+          child.stdout.off('data', check);
+          resolve();
+        };
+        child.stdout.on('data', check);
+        check();
+      });
+    try {
+      // Each request to node-1's admin port is a debug line of component admin, while log_level is debug.
+      await new Promise((r) => setTimeout(r, 1000));
+      await fetch(`${cluster.adminUrl(1)}/admin/v1/buckets`);
+      await seen(/DEBUG \[admin\] admin request .*path=\/admin\/v1\/buckets/);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
   }, 60_000);
 
   it('scrub start on every node, and scrub status --watch ends when every pass is done', async () => {
