@@ -147,11 +147,18 @@ export class ClientNodeKubeClient implements KubeClient {
     }
   }
 
-  watch(apiVersion: string, kind: string, namespace: string | undefined, onEvent: (type: WatchEventType, object: KubeObject) => void, onError?: (err: unknown) => void): WatchHandle {
+  watch(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    onEvent: (type: WatchEventType, object: KubeObject) => void,
+    onError?: (err: unknown) => void,
+    labelSelector?: string,
+  ): WatchHandle {
     const prefix = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
     const path = `${prefix}${namespace === undefined ? '' : `/namespaces/${namespace}`}/${pluralOf(kind)}`;
-    const listFn = () => this.objects.list(apiVersion, kind, namespace);
-    const informer = makeInformer(this.options.kubeConfig, path, listFn as never);
+    const listFn = () => this.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
+    const informer = makeInformer(this.options.kubeConfig, path, listFn as never, labelSelector);
     const deliver = (type: WatchEventType) => (object: KubernetesObject) => onEvent(type, { ...toPlain<KubeObject>(object), apiVersion, kind });
     informer.on('add', deliver('added'));
     informer.on('update', deliver('modified'));

@@ -92,10 +92,18 @@ export class FakeKubeClient implements KubeClient {
     return this.servedKinds.has(`${apiVersion}/${kind}`);
   }
 
-  watch(apiVersion: string, kind: string, namespace: string | undefined, onEvent: (t: WatchEventType, o: KubeObject) => void): WatchHandle {
-    const watcher = { apiVersion, kind, namespace, onEvent };
+  watch(apiVersion: string, kind: string, namespace: string | undefined, onEvent: (t: WatchEventType, o: KubeObject) => void, _onError?: (err: unknown) => void, labelSelector?: string): WatchHandle {
+    const wanted = parseSelector(labelSelector);
+    const watcher = {
+      apiVersion,
+      kind,
+      namespace,
+      onEvent: (t: WatchEventType, o: KubeObject) => {
+        if (Object.entries(wanted).every(([k, v]) => o.metadata.labels?.[k] === v)) onEvent(t, o);
+      },
+    };
     this.watchers.push(watcher);
-    for (const o of this.objects.values()) if (matches(watcher, o)) onEvent('added', clone(o));
+    for (const o of this.objects.values()) if (matches(watcher, o)) watcher.onEvent('added', clone(o));
     return { stop: () => void this.watchers.splice(this.watchers.indexOf(watcher), 1) };
   }
 

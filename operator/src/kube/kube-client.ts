@@ -76,7 +76,14 @@ export interface KubeClient {
    * Lists, then watches; `onEvent` gets every object (the initial list as `added`). On a broken watch
    * the adapter lists and watches again by itself; `onError` hears about it.
    */
-  watch(apiVersion: string, kind: string, namespace: string | undefined, onEvent: (type: WatchEventType, object: KubeObject) => void, onError?: (err: unknown) => void): WatchHandle;
+  watch(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    onEvent: (type: WatchEventType, object: KubeObject) => void,
+    onError?: (err: unknown) => void,
+    labelSelector?: string,
+  ): WatchHandle;
 }
 
 export function refOf(object: KubeObject): ObjectRef {
