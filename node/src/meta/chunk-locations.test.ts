@@ -42,6 +42,15 @@ describe('chunk sizes', () => {
 });
 
 describe('MetaStateMachine chunk locations', () => {
+  it('sizes the chunks of a compressed object from the compressed bytes the stripes hold', () => {
+    const sm = withCluster();
+    const compressed: ObjectManifest = { ...manifest('z'), sizeBytes: 100_000, layout: { ...layout('z'), compression: { codec: 'gzip', storedBytes: 2000 } } };
+    run(sm, [{ op: 'putObject', bucket: 'b', key: 'kz', manifest: compressed }]);
+    const location = sm.chunkLocation(1, 'z.0');
+    expect(location?.dataBytes).toBe(2000);
+    expect(location?.sizeBytes).toBe(1000);
+  });
+
   it('indexes chunks per node with size, column and siblings', () => {
     const sm = withCluster();
     run(sm, [

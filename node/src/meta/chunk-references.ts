@@ -178,7 +178,8 @@ function forEachErasure(layout: ObjectLayout | undefined, dataBytes: number, vis
     case 'inline':
       return;
     case 'erasure':
-      visit(layout, dataBytes);
+      // A compressed layout's stripes hold the compressed bytes: those are what the chunks store.
+      visit(layout, layout.compression?.storedBytes ?? dataBytes);
       return;
     case 'multipart':
       for (const part of layout.parts) forEachErasure(part.layout, part.sizeBytes, visit);
