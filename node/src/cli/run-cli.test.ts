@@ -149,6 +149,22 @@ describe('strata CLI: cluster, storage and recovery commands', () => {
     expect(undrain).toEqual({ code: 0, stdout: 'node-2: active\n', stderr: '' });
   });
 
+  it('on a terminal, --watch draws a cli-progress bar with bytes, rate and ETA', async () => {
+    const saved = structuredClone(cluster.maintenance.members.get(1)!);
+    cluster.maintenance.stepFraction = 0.25;
+    let tty = '';
+    const stdout = { isTTY: true, columns: 120, write: (text: string) => ((tty += text), true) };
+    // cli-progress redraws on its own timer (10 per second), so polls here are slow enough to be drawn.
+    const { code } = await cluster.run(['cluster', 'drain', 'node-1', '--watch'], { stdout, watchIntervalMs: 150 });
+    cluster.maintenance.stepFraction = 0.5;
+    cluster.maintenance.members.set(1, saved);
+    expect(code).toBe(0);
+    const plain = tty.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '\n');
+    expect(plain).toMatch(/node-1 [█░]{20} 25% \| 256 MiB\/1\.0 GiB \| 256 MiB\/s \| ETA 3s \| draining/);
+    expect(plain).toMatch(/node-1 █{20} 100% \| 1\.0 GiB\/1\.0 GiB \| 0 B\/s \| ETA 0s \| drained/);
+    expect(plain).toMatch(/^state: +drained$/m);
+  });
+
   it('--watch --json prints one JSON answer per poll, the last one done', async () => {
     await cluster.run(['cluster', 'rebalance']);
     const { code, stdout } = await cluster.run(['cluster', 'rebalance-status', '--watch', '--json']);

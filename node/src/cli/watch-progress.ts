@@ -78,10 +78,11 @@ class BarSet {
     this.multi = new cliProgress.MultiBar(
       {
         stream,
-        format: '{label} {bar} {percentage}% | {done}/{size} | {rate} | ETA {eta}{note}',
+        // Payload names must not be cli-progress's own tokens (eta, value, total, ...), which win over them.
+        format: '{label} {bar} {percentage}% | {done}/{size} | {speed} | ETA {remaining}{note}',
         hideCursor: true,
         clearOnComplete: false,
-        barsize: 30,
+        barsize: 20,
       },
       cliProgress.Presets.shades_classic,
     );
@@ -100,8 +101,8 @@ class BarSet {
         label: view.label.padEnd(width),
         done: formatBytes(p.bytesDone),
         size: formatBytes(p.bytesTotal),
-        rate: formatRate(p.rateBytesPerSec),
-        eta: view.done ? '0s' : formatDuration(p.etaSeconds),
+        speed: formatRate(p.rateBytesPerSec),
+        remaining: view.done ? '0s' : formatDuration(p.etaSeconds),
         note: view.note === undefined ? '' : ` | ${view.note}`,
       };
       const value = view.done && p.bytesTotal === 0 ? total : p.bytesDone;
