@@ -221,7 +221,9 @@ async function startServer(config: StrataConfig, logger: Logger, runtime: { logs
     compression: config.data.compression,
   });
   const garbage = new ChunkGarbageCollector({ selfId: node.nodeId, store: chunkStore, metadata, clock, logger: logger.child({ component: 'gc' }) });
+  const tuning = { maxConnections: config.network.maxConnections, tcpNoDelay: config.network.tcpNodelay };
   const s3 = new S3Server({
+    tuning,
     host: node.bindAddress,
     port: node.s3Port,
     service: objects,
@@ -279,6 +281,7 @@ async function startServer(config: StrataConfig, logger: Logger, runtime: { logs
     metrics,
   });
   const admin = new AdminServer({
+    tuning,
     host: node.bindAddress,
     port: node.adminPort,
     service: new NodeAdminService({ replica, metadata, clock, memberRecords: () => meta.members(), storageCheck: () => checkDataDirWritable(node.dataDir) }),

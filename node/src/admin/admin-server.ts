@@ -1,4 +1,4 @@
-import { HttpListener } from '../platform/real/http-listener.js';
+import { HttpListener, type ListenerTuning } from '../platform/real/http-listener.js';
 import Koa from 'koa';
 import { Router } from '@koa/router';
 import type { AdminService } from '../ports/admin-service.js';
@@ -43,6 +43,8 @@ export interface AdminServerOptions {
   /** A service call slower than this answers 504 Timeout (the call itself may still finish). */
   requestTimeoutMs?: number;
   maxBodyBytes?: number;
+  /** `[network]` max_connections and tcp_nodelay for this port. */
+  tuning?: ListenerTuning;
 }
 
 type SubServices = 'maintenance' | 'scrub' | 'backup' | 'logs' | 'settings';
@@ -66,6 +68,7 @@ export function resolveAdminServerOptions(options: AdminServerOptions): Resolved
     clock: options.clock ?? new SystemClock(),
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
+    tuning: options.tuning ?? {},
   };
 }
 
@@ -85,7 +88,7 @@ export class AdminServer {
     this.options = resolveAdminServerOptions(options);
     this.log = this.options.logger.child({ component: 'admin' });
     this.app = this.buildApp();
-    this.listener = new HttpListener({ name: 'admin port', host: this.options.host, port: this.options.port, handler: this.app.callback() });
+    this.listener = new HttpListener({ name: 'admin port', host: this.options.host, port: this.options.port, handler: this.app.callback(), ...this.options.tuning });
   }
 
   async start(): Promise<void> {

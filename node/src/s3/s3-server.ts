@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { HttpListener } from '../platform/real/http-listener.js';
+import { HttpListener, type ListenerTuning } from '../platform/real/http-listener.js';
 import Koa from 'koa';
 import { assert } from '../platform/assert.js';
 import type { Clock } from '../platform/clock.js';
@@ -47,6 +47,8 @@ export interface S3ServerOptions {
   clock?: Clock;
   /** Limit of x-amz-meta-* names plus values, in bytes (S3: 2 KiB). */
   maxHeaderMetadataBytes?: number;
+  /** `[network]` max_connections and tcp_nodelay for this port. */
+  tuning?: ListenerTuning;
 }
 
 export type ResolvedS3ServerOptions = Required<S3ServerOptions>;
@@ -64,6 +66,7 @@ export function resolveS3ServerOptions(options: S3ServerOptions): ResolvedS3Serv
     logger: options.logger ?? silentLogger,
     clock: options.clock ?? new SystemClock(),
     maxHeaderMetadataBytes: options.maxHeaderMetadataBytes ?? 2048,
+    tuning: options.tuning ?? {},
   };
 }
 
@@ -108,7 +111,7 @@ export class S3Server {
     this.options = resolveS3ServerOptions(options);
     this.log = this.options.logger.child({ component: 's3' });
     this.app = this.buildApp();
-    this.listener = new HttpListener({ name: 'S3 port', host: this.options.host, port: this.options.port, handler: this.app.callback() });
+    this.listener = new HttpListener({ name: 'S3 port', host: this.options.host, port: this.options.port, handler: this.app.callback(), ...this.options.tuning });
   }
 
   async start(): Promise<void> {

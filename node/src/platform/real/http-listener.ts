@@ -3,7 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { assert } from '../assert.js';
 import { StrataError } from '../errors.js';
 
-export interface HttpListenerOptions {
+/** The `[network]` settings an HTTP port honours. */
+export interface ListenerTuning {
+  maxConnections?: number;
+  tcpNoDelay?: boolean;
+}
+
+export interface HttpListenerOptions extends ListenerTuning {
   /** Shown in errors, e.g. 'admin port' or 'S3 port'. */
   name: string;
   host: string;
@@ -16,6 +22,10 @@ export interface HttpListenerOptions {
  * One HTTP listener with the start/stop behaviour every port of a node needs: a clear error when the
  * address is taken, keep-alive for reusing clients, and a stop that does not hang on idle sockets.
  */
+/**
+ * `maxConnections` (`[network] max_connections`): sockets beyond it are closed at accept (default: no
+ * limit). `tcpNoDelay` (`[network] tcp_nodelay`): Nagle off on accepted sockets (default true).
+ */
 export class HttpListener {
   private server: Server | undefined;
 
@@ -23,7 +33,8 @@ export class HttpListener {
 
   async start(): Promise<void> {
     assert(this.server === undefined, `${this.options.name} started twice`);
-    const server = createServer(this.options.handler);
+    const server = createServer({ noDelay: this.options.tcpNoDelay ?? true }, this.options.handler);
+    if (this.options.maxConnections !== undefined) server.maxConnections = this.options.maxConnections;
     // Clients reuse connections; close idle ones before a proxy in front would.
     server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve, reject) => {
