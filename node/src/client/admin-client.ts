@@ -5,8 +5,10 @@ import type { DrainPlan, DrainStatus, RebalanceStatus, RecoveryStatus, StorageSt
 import type { ScrubStatus } from '../ports/scrub-admin.js';
 import { StrataError } from '../platform/errors.js';
 import type { Random } from '../platform/random.js';
+import { logQueryString, parseLogLine } from './log-query.js';
 import { ndjsonRecords } from './ndjson-lines.js';
 import { RETRYABLE_CODES, errorFromResponse } from './response-error.js';
+import { streamedBody } from './streamed-body.js';
 
 /** Node ids as the admin port types them (raft/ is out of bounds here). */
 type NodeId = ClusterStatus['nodeId'];
@@ -233,7 +235,7 @@ export class AdminClient {
       createdMs: Number(header('created-ms')),
       formatVersion: Number(header('format-version')),
     };
-    return { info, body: bodyChunks(reply), endpoint: reply.endpoint };
+    return { info, body: streamedBody(reply.body, reply.endpoint), endpoint: reply.endpoint };
   }
 
   /** Writes a backup into the node's `[backup] destination` (or `destination` there) and prunes by retention. */
@@ -263,7 +265,7 @@ export class AdminClient {
       stream: true,
       signal: options.signal,
     });
-    return ndjsonRecords(bodyChunks(reply), (line) => parseLogLine(line, reply.endpoint), options.signal);
+    return ndjsonRecords(streamedBody(reply.body, reply.endpoint), (line) => parseLogLine(line, reply.endpoint), options.signal);
   }
 
   /** Changes a run-time setting (e.g. log_level) on one node. */
@@ -437,50 +439,6 @@ function parseJson<T>(reply: Reply): T {
 
 function nodePath(id: NodeRef): string {
   return `/admin/v1/nodes/${encodeURIComponent(String(id))}`;
-}
-
-function logQueryString(query: LogQuery, follow: boolean): string {
-  const params = new URLSearchParams();
-  if (query.level !== undefined) params.set('level', query.level);
-  if (query.sinceMs !== undefined) params.set('since', String(Math.max(0, Math.floor(query.sinceMs))));
-  if (query.filter !== undefined) params.set('filter', query.filter);
-  if (query.limit !== undefined) params.set('limit', String(query.limit));
-  if (follow) params.set('follow', 'true');
-  const text = params.toString();
-  return text === '' ? '' : `?${text}`;
-}
-
-function parseLogLine(line: string, endpoint: string): LogRecord {
-  try {
-    return JSON.parse(line) as LogRecord;
-  } catch (err) {
-    throw new StrataError('Internal', `${endpoint} sent a log line that is not JSON`, { cause: err, details: { endpoint } });
-  }
-}
-
-/** A streamed body's chunks; a connection that breaks off mid-body throws Unavailable naming the node. */
-async function* bodyChunks(reply: Reply): AsyncGenerator<Uint8Array> {
-  if (reply.body === undefined || reply.body === null) return;
-  const reader = reply.body.getReader();
-  try {
-    for (;;) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
-      try {
-        chunk = await reader.read();
-      } catch (err) {
-        throw new StrataError('Unavailable', `${reply.endpoint}: the response broke off before its end (${(err as Error).message})`, {
-          retryable: true,
-          cause: err,
-          details: { endpoint: reply.endpoint },
-        });
-      }
-      if (chunk.done) return;
-      yield chunk.value;
-    }
-  } finally {
-    // Stops the download when the reader gives up early.
-    await reader.cancel().catch(() => undefined);
-  }
 }
 
 function looksLikeHealthReport(text: string): boolean {
