@@ -65,6 +65,15 @@ export class ClientNodeKubeClient implements KubeClient {
     }
   }
 
+  async mergePatch<T extends KubeObject>(object: KubeObject): Promise<T> {
+    try {
+      const stored = await this.objects.patch(object as KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
+      return toPlain<T>(stored);
+    } catch (err) {
+      throw toStrataError(err, `merge-patch ${object.kind} ${object.metadata.name}`);
+    }
+  }
+
   async create<T extends KubeObject>(object: KubeObject): Promise<T> {
     try {
       return toPlain<T>(await this.objects.create(object as KubernetesObject, undefined, undefined, FIELD_MANAGER));
@@ -167,6 +176,7 @@ export class ClientNodeKubeClient implements KubeClient {
     let timer: NodeJS.Timeout | undefined;
     const start = () => {
       informer.start().catch((err: unknown) => {
+        if (stopped) return;
         onError?.(err);
         restart();
       });
@@ -180,6 +190,8 @@ export class ClientNodeKubeClient implements KubeClient {
     };
     // The informer stops on a watch error; list and watch again after a pause.
     informer.on('error', (err: unknown) => {
+      // Stopping aborts the watch request, which the informer reports as an error: not news.
+      if (stopped) return;
       onError?.(err);
       restart();
     });

@@ -2,7 +2,7 @@ import { StrataError } from '../../../node/src/platform/index.js';
 import type { EventInput, KubeClient, KubeObject, ObjectRef, WatchEventType, WatchHandle } from './kube-client.js';
 
 export type FakeWrite =
-  | { verb: 'apply' | 'create' | 'replace'; kind: string; name: string; object: KubeObject }
+  | { verb: 'apply' | 'create' | 'replace' | 'mergePatch'; kind: string; name: string; object: KubeObject }
   | { verb: 'delete'; kind: string; name: string }
   | { verb: 'patchStatus'; kind: string; name: string; status: unknown };
 
@@ -37,6 +37,7 @@ export class FakeKubeClient implements KubeClient {
   async apply<T extends KubeObject>(object: KubeObject): Promise<T> {
     const key = keyOf(object);
     const existing = this.objects.get(key);
+    if (existing !== undefined && this.refuseApplyOf.has(object.kind)) throw new StrataError('InvalidArgument', `${object.kind} ${object.metadata.name} is invalid: spec.ports[1].name: Duplicate value`);
     const next: KubeObject = existing === undefined ? this.fresh(object) : { ...clone(existing), ...clone(object), status: existing.status };
     if (existing !== undefined) {
       next.metadata = { ...existing.metadata, ...clone(object.metadata), resourceVersion: existing.metadata.resourceVersion, uid: existing.metadata.uid, generation: existing.metadata.generation };
@@ -45,6 +46,19 @@ export class FakeKubeClient implements KubeClient {
     }
     this.store(next, existing);
     this.writes.push({ verb: 'apply', kind: object.kind, name: object.metadata.name, object: clone(object) });
+    return clone(this.objects.get(key)!) as T;
+  }
+
+  /** When set, apply() of these kinds fails as the API server does when an apply cannot merge. */
+  readonly refuseApplyOf = new Set<string>();
+
+  async mergePatch<T extends KubeObject>(object: KubeObject): Promise<T> {
+    const key = keyOf(object);
+    const existing = this.objects.get(key);
+    if (existing === undefined) throw new StrataError('NotFound', `${object.kind} ${object.metadata.name} not found`);
+    const next: KubeObject = { ...clone(existing), ...clone(object), metadata: { ...existing.metadata, ...clone(object.metadata), resourceVersion: existing.metadata.resourceVersion, uid: existing.metadata.uid, generation: existing.metadata.generation }, status: existing.status };
+    this.store(next, existing);
+    this.writes.push({ verb: 'mergePatch', kind: object.kind, name: object.metadata.name, object: clone(object) });
     return clone(this.objects.get(key)!) as T;
   }
 

@@ -61,6 +61,11 @@ export interface KubeClient {
   list<T extends KubeObject = KubeObject>(apiVersion: string, kind: string, namespace: string | undefined, labelSelector?: string): Promise<T[]>;
   /** Server-side apply (fieldManager strata-operator, force on conflicts); returns the object as stored. */
   apply<T extends KubeObject = KubeObject>(object: KubeObject): Promise<T>;
+  /**
+   * JSON merge patch of the given fields (as fieldManager strata-operator): the fallback when an apply
+   * cannot merge with fields another manager owns (e.g. a Service port list edited by hand).
+   */
+  mergePatch<T extends KubeObject = KubeObject>(object: KubeObject): Promise<T>;
   /** Create; AlreadyExists when present. */
   create<T extends KubeObject = KubeObject>(object: KubeObject): Promise<T>;
   /** Update guarded by metadata.resourceVersion; Conflict when someone wrote in between. */

@@ -24,6 +24,7 @@ export interface DrainPlan {
  */
 export function planDrains(input: DrainInput): DrainPlan {
   const { strata } = input;
+  if (input.requested.length === 0 && !strata.reachable) return { actions: [], active: false, reason: 'NoDrainRequested', message: 'spec.drain is empty' };
   if (!strata.reachable) {
     return { actions: [], active: input.requested.length > 0, reason: 'WaitingForStrataAdmin', message: `the Strata admin API did not answer (${strata.error ?? 'no answer'})` };
   }

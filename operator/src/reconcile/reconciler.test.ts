@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger, type Clock } from '../../../node/src/platform/index.js';
+import { silentLogger, StrataError, type Clock } from '../../../node/src/platform/index.js';
 import type { StrataCluster } from '../api/strata-cluster.js';
 import { FakeKubeClient } from '../kube/fake-kube-client.testkit.js';
 import type { KubeObject } from '../kube/kube-client.js';
@@ -171,6 +171,35 @@ describe('Reconciler', () => {
     await t.run();
     expect(t.kube.find('v1', 'PersistentVolumeClaim', NS, 'data-demo-3')).toBeUndefined();
     expect(t.kube.events.map((e) => e.reason)).toContain('ClaimDeleted');
+  });
+
+  it('repairs a child whose apply cannot merge with a merge patch, and keeps repairing the others', async () => {
+    const t = await runningCluster();
+    for (const name of ['demo-s3', 'demo-nodes']) {
+      const svc = t.kube.find('v1', 'Service', NS, name)!;
+      t.kube.seed({ ...svc, spec: { ...(svc.spec as object), ports: [{ name: 'x', port: 1111 }] } });
+    }
+    t.kube.refuseApplyOf.add('Service');
+    await t.run();
+    expect(t.kube.writes.map((w) => `${w.verb} ${w.kind}/${w.name}`)).toEqual(['mergePatch Service/demo-nodes', 'mergePatch Service/demo-s3']);
+    expect((t.kube.find('v1', 'Service', NS, 'demo-s3')!.spec as { ports: { port: number }[] }).ports[0].port).toBe(9080);
+  });
+
+  it('a child that cannot be applied fails the reconcile after the others are applied and status says why', async () => {
+    const t = await runningCluster();
+    const cm = t.kube.find('v1', 'ConfigMap', NS, 'demo-config')!;
+    t.kube.seed({ ...cm, data: { 'strata.toml': 'tampered' } });
+    const sts = t.sts();
+    t.kube.seed({ ...sts, spec: { ...sts.spec, replicas: 2 } });
+    const apply = t.kube.apply.bind(t.kube);
+    t.kube.apply = async (o) => {
+      if (o.kind === 'ConfigMap') throw new StrataError('Unavailable', 'etcd timeout');
+      return apply(o);
+    };
+    await expect(t.run()).rejects.toThrow('etcd timeout');
+    expect(t.sts().spec.replicas).toBe(3);
+    expect(t.condition('Degraded')).toMatchObject({ status: 'True', reason: 'ApplyFailed' });
+    expect(t.kube.events.map((e) => e.reason)).toContain('ApplyFailed');
   });
 
   it('shrinks a StatefulSet scaled up behind its back in one step (the extra pods never joined)', async () => {

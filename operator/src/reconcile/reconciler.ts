@@ -197,7 +197,18 @@ class ReconcileRun {
       serviceMonitorServed: spec.monitoring.serviceMonitor && (await kube.hasKind(MONITORING_API_VERSION, 'ServiceMonitor')),
       prometheusRuleServed: spec.monitoring.prometheusRule && (await kube.hasKind(MONITORING_API_VERSION, 'PrometheusRule')),
     });
-    for (const child of children) await this.applyIfDifferent(child);
+    // One broken child must not keep the others from being repaired; the first failure is rethrown
+    // after status is written, so the controller retries with backoff.
+    let applyError: unknown;
+    for (const child of children) {
+      try {
+        await this.applyIfDifferent(child);
+      } catch (err) {
+        applyError ??= err;
+        this.problems.push({ reason: 'ApplyFailed', message: `${child.kind} ${child.metadata.name}: ${(err as Error).message}` });
+        await this.event('Warning', 'ApplyFailed', `could not apply ${child.kind} ${child.metadata.name}: ${(err as Error).message}`);
+      }
+    }
     await this.removeUnwantedMonitoring(children);
     for (const action of scale.actions) {
       if (action.kind === 'deleteClaim') await this.deleteClaim(action.ordinal);
@@ -238,6 +249,7 @@ class ReconcileRun {
 
     const status = buildStatus({ ...base, scale, drains, upgrade, rebalance, rebalanceState, scaleInRefused, backupRun, backupScheduleError });
     await this.writeStatus(status);
+    if (applyError !== undefined) throw applyError;
     const busy = status.conditions?.some((c) => c.type === 'Progressing' && c.status === 'True') ?? false;
     const requeueAfterMs = Math.min(busy ? this.o.busyRequeueMs : this.o.idleRequeueMs, backupCheckInMs ?? Number.POSITIVE_INFINITY);
     return { requeueAfterMs: Math.max(1_000, requeueAfterMs), writes: this.writes };
@@ -289,7 +301,15 @@ class ReconcileRun {
   private async applyIfDifferent(desired: KubeObject): Promise<void> {
     const observed = await this.o.kube.get(refOf(desired));
     if (observed !== undefined && containsDesired(observed, desired)) return;
-    await this.o.kube.apply(desired);
+    try {
+      await this.o.kube.apply(desired);
+    } catch (err) {
+      // Someone else owns part of a list we set (a hand-edited port, say) and the merge is invalid:
+      // replace our fields wholesale with a merge patch, which takes the lists back.
+      if (observed === undefined || !isStrataError(err, 'InvalidArgument')) throw err;
+      this.log.warn({ kind: desired.kind, name: desired.metadata.name, err: err.message }, 'apply could not merge; repairing with a merge patch');
+      await this.o.kube.mergePatch(desired);
+    }
     this.writes++;
     const verb = observed === undefined ? 'created' : 'updated';
     this.log.info({ kind: desired.kind, name: desired.metadata.name }, `${verb} ${desired.kind}`);
