@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -192,6 +192,16 @@ describe('strata CLI against a real 3-node cluster', () => {
   it('restore, as the guide says: stop every node, restore each, start them; the objects read back', async () => {
     const input = join(cluster.root, 'metadata.snap');
     await Promise.all([1, 2, 3].map((id) => cluster.node(id).stop()));
+    // A damaged file is refused before anything on disk changes.
+    const truncated = join(cluster.root, 'truncated.snap');
+    const whole = await readFile(input);
+    await writeFile(truncated, whole.subarray(0, whole.length - 100));
+    const before = (await readdir(join(cluster.root, 'node-1'))).sort();
+    const refused = await run('restore', '--input', truncated, '--data-dir', join(cluster.root, 'node-1'));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^strata: \w+: .*truncated\.snap/);
+    expect(refused.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect((await readdir(join(cluster.root, 'node-1'))).sort()).toEqual(before);
     for (const id of [1, 2, 3]) {
       const restore = await run('restore', '--input', input, '--data-dir', join(cluster.root, `node-${id}`));
       expect(restore.stderr).toBe('');
@@ -210,4 +220,15 @@ describe('strata CLI against a real 3-node cluster', () => {
     }
     s3.destroy();
   }, 180_000);
+
+  it('with a majority down, a command that needs the leader fails with one line naming the cause', async () => {
+    await Promise.all([2, 3].map((id) => cluster.node(id).stop()));
+    const started = Date.now();
+    const result = await strata(['storage', 'status'], { STRATA_ENDPOINT: cluster.adminUrl(1) });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^strata: (NotLeader|NoLeader): .*\(a majority of the metadata \(voter\) nodes must be running and reachable; see strata cluster status\)$/m);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    process.stderr.write(`cli-cluster: no-majority error after ${Date.now() - started} ms: ${result.stderr}`);
+  }, 120_000);
 });

@@ -18,8 +18,11 @@ export const EXIT_CLUSTER_ERROR = 1;
 export const EXIT_USAGE = 2;
 
 /** What to do next, for errors an operator can act on (the code's name stays in the line: the guide uses it). */
+const NO_LEADER_HINT = 'a majority of the metadata (voter) nodes must be running and reachable; see strata cluster status';
 const HINTS: Partial<Record<StrataErrorCode, string>> = {
-  NoLeader: 'a majority of the metadata (voter) nodes must be running and reachable; see strata cluster status',
+  NoLeader: NO_LEADER_HINT,
+  // Reaching the user after the client followed every hint: no node knows a leader it can name.
+  NotLeader: NO_LEADER_HINT,
   CapacityExceeded: 'add data nodes or delete data; see strata storage status',
 };
 

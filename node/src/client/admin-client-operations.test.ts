@@ -67,6 +67,21 @@ describe('AdminClient: maintenance, scrub, backup, logs, settings', () => {
     expect((await c.recoveryStatus()).inProgress).toBe(0);
   });
 
+  it('a follower naming a leader that cannot be reached is NoLeader, not a network error of the node asked', async () => {
+    const orphan = new FakeMaintenanceAdmin();
+    orphan.failures.set('storageStatus', new StrataError('NotLeader', 'not the leader', { details: { leaderId: 9, leaderUrl: 'http://127.0.0.1:9' } }));
+    const server = new AdminServer({ host: '127.0.0.1', port: 0, service: new FakeAdminService({ nodeId: 2, leaderId: 9 }), maintenance: orphan });
+    await server.start();
+    try {
+      const err = await errorOf(client([server.url]).storageStatus());
+      expect(err.code).toBe('NoLeader');
+      expect(err.message).toMatch(/^no reachable Raft leader: http:\/\/127\.0\.0\.1:\d+ is not the leader/);
+      expect(sleeps.length).toBe(2);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('removeNode sends force only when asked, and surfaces FailedPrecondition', async () => {
     const c = client([leader.url]);
     const refused = await errorOf(c.removeNode('node-3'));

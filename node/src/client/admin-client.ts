@@ -311,6 +311,8 @@ export class AdminClient {
     const { retries } = this.options;
     const pinned = options.endpoint;
     let lastError: StrataError | undefined;
+    // A node that answered "not the leader": the leader it named may be the one that cannot be reached.
+    let notLeader: StrataError | undefined;
     for (let round = 0; round <= retries; round++) {
       if (round > 0) await this.options.sleep(this.backoffMs(round));
       const tried = new Set<string>();
@@ -340,6 +342,7 @@ export class AdminClient {
           throw err;
         }
         if (err.code === 'NotLeader') {
+          notLeader = err;
           target = this.leaderFromHint(reply, err) ?? this.nextUntried(tried);
           continue;
         }
@@ -351,6 +354,15 @@ export class AdminClient {
         if (RETRYABLE_CODES.has(err.code)) break;
         throw err;
       }
+    }
+    if (notLeader !== undefined && lastError !== undefined && (lastError.code === 'Unavailable' || lastError.code === 'Timeout')) {
+      // The nodes that answered are followers and the leader they know is gone: that is the guide's
+      // "No Raft Leader", not a network problem with the node asked.
+      throw new StrataError('NoLeader', `no reachable Raft leader: ${String(notLeader.details.endpoint)} is not the leader, and the leader it knows did not answer (${lastError.message})`, {
+        retryable: true,
+        cause: lastError,
+        details: { ...notLeader.details },
+      });
     }
     throw lastError ?? new StrataError('Internal', `${method} ${path}: no attempt was made`);
   }
