@@ -158,6 +158,12 @@ describe('strata CLI against a real 3-node cluster', () => {
     const nodes = await run('cluster', 'nodes');
     expect(nodes.stdout).toMatch(/^node-4 +127\.0\.0\.124:9000 /m);
 
+    const rebalance = await run('cluster', 'rebalance', '--watch');
+    expect(rebalance.stderr).toBe('');
+    expect(rebalance.code).toBe(0);
+    expect(rebalance.stdout).toMatch(/^state: +(done|idle)$/m);
+    expect(rebalance.stdout).toMatch(/^node-4 +active +yes /m);
+
     const drain = await run('cluster', 'drain', 'node-4', '--watch');
     expect(drain.stderr).toBe('');
     expect(drain.code).toBe(0);
