@@ -1,8 +1,7 @@
-import { AdminClient, type AdminClientOptions } from '../../../node/src/client/index.js';
-import { StrataError } from '../../../node/src/platform/index.js';
+import { AdminClient, type AdminClientOptions, type ClusterStatus } from '../../../node/src/client/index.js';
 
 /** ClusterStatus as the admin client returns it (the ports types reach the operator through the client). */
-export type ClusterStatusView = Awaited<ReturnType<AdminClient['clusterStatus']>>;
+export type ClusterStatusView = ClusterStatus;
 
 /** The parts of the admin API's answers the operator reads (a structural subset of the node's ports). */
 export interface DrainPlanView {
@@ -54,53 +53,44 @@ export interface StrataAdmin {
 /** Builds the admin API view of one cluster from its nodes' admin URLs. */
 export type StrataAdminFactory = (endpoints: string[]) => StrataAdmin;
 
-/** The AdminClient methods engineer H3 adds for the new routes; looked up at run time until they land. */
-interface MaintenanceClientMethods {
-  drain(nodeId: number, options?: { dryRun?: boolean }): Promise<DrainPlanView>;
-  drainStatus(nodeId: number): Promise<DrainStatusView>;
-  undrain(nodeId: number): Promise<DrainStatusView>;
-  rebalance(): Promise<RebalanceStatusView>;
-  rebalanceStatus(): Promise<RebalanceStatusView>;
-  storageStatus(): Promise<StorageStatusView>;
-  backupToDestination(options: { destination?: string }): Promise<BackupRunView>;
-}
-
 /** StrataAdmin over the typed AdminClient (leader following, failover and retries are the client's). */
 export class AdminClientStrataAdmin implements StrataAdmin {
   constructor(private readonly client: AdminClient) {}
 
+  /** The leader's view: only the leader knows which members are online and how far each is replicated. */
   clusterStatus(): Promise<ClusterStatusView> {
-    return this.client.clusterStatus();
+    return this.client.leaderClusterStatus();
   }
 
   storageStatus(): Promise<StorageStatusView> {
-    return this.method('storageStatus')();
+    return this.client.storageStatus();
   }
 
   rebalanceStatus(): Promise<RebalanceStatusView> {
-    return this.method('rebalanceStatus')();
+    return this.client.rebalanceStatus();
   }
 
   drain(nodeId: number): Promise<DrainPlanView> {
-    return this.method('drain')(nodeId, { dryRun: false });
+    return this.client.drain(nodeId, { dryRun: false });
   }
 
   drainStatus(nodeId: number): Promise<DrainStatusView> {
-    return this.method('drainStatus')(nodeId);
+    return this.client.drainStatus(nodeId);
   }
 
   async undrain(nodeId: number): Promise<void> {
-    await this.method('undrain')(nodeId);
+    await this.client.undrain(nodeId);
   }
 
   removeNode(nodeId: number): Promise<void> {
-    return this.client.removeNode(nodeId);
+    return this.client.removeNode(nodeId, { force: false });
   }
 
   async rebalance(): Promise<void> {
-    await this.method('rebalance')();
+    await this.client.rebalance();
   }
 
+  /** Moves leadership off `from` (to the best other voter); a no-op when `from` no longer leads. */
   async transferLeadership(from: number): Promise<number> {
     const status = await this.client.clusterStatus();
     if (status.leaderId !== from) return status.leaderId;
@@ -108,13 +98,7 @@ export class AdminClientStrataAdmin implements StrataAdmin {
   }
 
   backupToDestination(destination: string): Promise<BackupRunView> {
-    return this.method('backupToDestination')({ destination });
-  }
-
-  private method<K extends keyof MaintenanceClientMethods>(name: K): MaintenanceClientMethods[K] {
-    const fn = (this.client as unknown as Partial<MaintenanceClientMethods>)[name];
-    if (typeof fn !== 'function') throw new StrataError('Unavailable', `this build's AdminClient has no ${name}()`);
-    return (fn as (...args: unknown[]) => unknown).bind(this.client) as MaintenanceClientMethods[K];
+    return this.client.backupToDestination({ destination });
   }
 }
 
