@@ -200,7 +200,7 @@ export class AdminServer {
       ctx.body = { leader };
     });
 
-    const deps: RouteDeps = { router, call, maxBodyBytes, clock: this.options.clock, log: this.log };
+    const deps: RouteDeps = { router, call, maxBodyBytes, log: this.log };
     mountMaintenanceRoutes(deps, service, this.options.maintenance);
     mountScrubRoutes(deps, this.options.scrub);
     mountBackupRoutes(deps, this.options.backup);

@@ -1,5 +1,4 @@
 import type { Router } from '@koa/router';
-import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 
 /** Runs one service call under the server's request timeout. */
@@ -10,6 +9,5 @@ export interface RouteDeps {
   router: Router;
   call: ServiceCall;
   maxBodyBytes: number;
-  clock: Clock;
   log: Logger;
 }

@@ -2,14 +2,6 @@ import type { Command } from 'commander';
 import { CliContext, type GlobalOptions } from './cli-context.js';
 import type { CliIo } from './cli-io.js';
 
-/** An error whose line(s) the command already printed: the run just exits 1. */
-export class AlreadyReported extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'AlreadyReported';
-  }
-}
-
 export type ActionBody = (ctx: CliContext, args: string[], options: Record<string, unknown>) => Promise<void>;
 
 /** Adapts a command body to commander's action signature, with a context built from the global options. */

@@ -4,7 +4,6 @@ import { registerBackupCommands } from './backup-commands.js';
 import { DEFAULT_ENDPOINT } from './cli-context.js';
 import type { CliIo } from './cli-io.js';
 import { registerClusterCommands } from './cluster-commands.js';
-import { AlreadyReported } from './command-action.js';
 import { registerConfigCommands } from './config-commands.js';
 import { registerLogsCommand } from './logs-command.js';
 import { registerScrubCommands } from './scrub-commands.js';
@@ -75,7 +74,6 @@ function report(err: unknown, io: CliIo): number {
     io.stderr.write(`strata: ${err.message}\n`);
     return EXIT_USAGE;
   }
-  if (err instanceof AlreadyReported) return EXIT_CLUSTER_ERROR;
   if (isStrataError(err)) {
     const hint = HINTS[err.code];
     io.stderr.write(`strata: ${err.code}: ${oneLine(err.message)}${hint === undefined ? '' : ` (${hint})`}\n`);
