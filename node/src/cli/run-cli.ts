@@ -52,14 +52,13 @@ export function buildProgram(io: CliIo): Command {
       // Errors are reported once, by report(), as `strata: ...`.
       outputError: () => undefined,
     });
+  // Subcommands copy these settings (exit override, output) when they are created below.
   registerClusterCommands(program, io);
   registerStorageCommands(program, io);
   registerBackupCommands(program, io);
   registerScrubCommands(program, io);
   registerLogsCommand(program, io);
   registerConfigCommands(program, io);
-  // Every command group exits 2 with its help when no subcommand is given, like the program.
-  for (const command of [program, ...program.commands]) command.exitOverride();
   return program;
 }
 
