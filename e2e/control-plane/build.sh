@@ -21,7 +21,8 @@ k8s_root="${repo_root}/.cache/k8s/${K8S_VERSION}"
 bin_dir="${k8s_root}/bin"
 stamp="${bin_dir}/versions"
 go_cache="${K8S_GO_CACHE:-${repo_root}/.cache/k8s/go}"
-want_stamp="kubernetes=${K8S_VERSION} etcd=${ETCD_VERSION}"
+# The recipe number changes whenever the way of building changes, so cached binaries are rebuilt.
+want_stamp="kubernetes=${K8S_VERSION} etcd=${ETCD_VERSION} recipe=2"
 binaries=(kube-apiserver kube-controller-manager kube-scheduler etcd)
 
 log() { echo "control-plane/build: $*" >&2; }
@@ -34,7 +35,7 @@ have_all() {
 
 print_versions() {
   "${bin_dir}/kube-apiserver" --version
-  "${bin_dir}/etcd" --version | head -1
+  "${bin_dir}/etcd" --version | sed -n 1p
 }
 
 if have_all; then
@@ -77,8 +78,16 @@ mapfile -t staging < <(sed -n 's#^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => ./staging
   echo ")"
 } >"${k8s_src}/go.mod"
 log "wrapper go.mod pins ${#staging[@]} staging modules at ${staging_version}"
+# The version the binaries report (/version, `kubectl version`, helm's kubeVersion checks) is set at link
+# time, as Kubernetes' own build does; without it they say v0.0.0-master.
+k8s_minor="${K8S_VERSION#v1.}"; k8s_minor="${k8s_minor%%.*}"
+version_ldflags=""
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  version_ldflags+=" -X ${pkg}.gitVersion=${K8S_VERSION} -X ${pkg}.gitMajor=1 -X ${pkg}.gitMinor=${k8s_minor}"
+  version_ldflags+=" -X ${pkg}.gitTreeState=clean -X ${pkg}.buildDate=1970-01-01T00:00:00Z"
+done
 # One `go build` for the three commands: they share most packages, so one invocation compiles each once.
-(cd "${k8s_src}" && go build -trimpath -ldflags "-s -w" -o "${bin_dir}/" \
+(cd "${k8s_src}" && go build -trimpath -ldflags "-s -w${version_ldflags}" -o "${bin_dir}/" \
   k8s.io/kubernetes/cmd/kube-apiserver \
   k8s.io/kubernetes/cmd/kube-controller-manager \
   k8s.io/kubernetes/cmd/kube-scheduler)

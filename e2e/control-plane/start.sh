@@ -79,7 +79,7 @@ command -v openssl >/dev/null || die "openssl is not on PATH"
 
 rm -rf "${run_dir}"
 mkdir -p "${pki}" "${logs}" "${pids}" "${run_dir}/etcd"
-chmod 700 "${run_dir}" "${pki}"
+chmod 700 "${run_dir}" "${pki}" "${run_dir}/etcd"
 
 # --- certificates ------------------------------------------------------------------------------------------
 # One CA signs everything: the apiserver serving cert, the client certs (admin in system:masters, and the
@@ -106,6 +106,17 @@ sign apiserver "/CN=kube-apiserver" "basicConstraints=CA:FALSE\nkeyUsage=critica
 sign admin "/O=system:masters/CN=strata-e2e-admin" "${client_ext}"
 sign kube-controller-manager "/CN=system:kube-controller-manager" "${client_ext}"
 sign kube-scheduler "/CN=system:kube-scheduler" "${client_ext}"
+# The aggregation layer's front proxy has its own CA (as kubeadm does), so aggregated APIs and the
+# components' request-header authentication are set up like a real cluster's.
+ossl req -x509 -newkey rsa:2048 -nodes -days 30 -keyout "${pki}/front-proxy-ca.key" \
+  -out "${pki}/front-proxy-ca.crt" -subj "/CN=strata-e2e-front-proxy-ca" \
+  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature"
+ossl req -newkey rsa:2048 -nodes -keyout "${pki}/front-proxy-client.key" -out "${pki}/front-proxy-client.csr" \
+  -subj "/CN=front-proxy-client"
+printf '%b\n' "${client_ext}" >"${pki}/front-proxy-client.ext"
+ossl x509 -req -in "${pki}/front-proxy-client.csr" -CA "${pki}/front-proxy-ca.crt" -CAkey "${pki}/front-proxy-ca.key" \
+  -CAcreateserial -days 30 -out "${pki}/front-proxy-client.crt" -extfile "${pki}/front-proxy-client.ext"
+rm -f "${pki}/front-proxy-client.csr" "${pki}/front-proxy-client.ext"
 log "certificates in ${pki} ($(elapsed))"
 
 # kubeconfig FILE USER: a kubeconfig with embedded certs, so it can be copied anywhere on this machine.
@@ -141,16 +152,17 @@ launch() {
   setsid "${bin_dir}/${name}" "$@" >"${logs}/${name}.log" 2>&1 </dev/null &
   echo $! >"${pids}/${name}.pid"
 }
-# wait_for WHAT SECONDS COMMAND...: polls COMMAND; on time-out shows the component's log tail.
+# wait_for WHAT SECONDS COMMAND...: polls COMMAND while component WHAT runs; on failure shows its log tail.
+# WHAT may be "component:label" to name the condition waited for.
 wait_for() {
-  local what="$1" secs="$2"; shift 2
+  local what="${1%%:*}" label="${1#*:}" secs="$2"; shift 2
   local deadline=$(( $(date +%s) + secs ))
   until "$@"; do
     alive "${what}" || { tail -n 30 "${logs}/${what}.log" >&2; die "${what} exited (log: ${logs}/${what}.log)"; }
     [ "$(date +%s)" -lt "${deadline}" ] || { tail -n 30 "${logs}/${what}.log" >&2; die "${what} not ready after ${secs}s"; }
     sleep 0.5
   done
-  log "${what} ready ($(elapsed))"
+  log "${label} ready ($(elapsed))"
 }
 
 # --- etcd --------------------------------------------------------------------------------------------------
@@ -166,8 +178,12 @@ etcd_healthy() { curl -fsS "http://127.0.0.1:${etcd_port}/health" 2>/dev/null | 
 wait_for etcd 60 etcd_healthy
 
 # --- kube-apiserver ----------------------------------------------------------------------------------------
+# The `kubernetes` Service cannot have a loopback endpoint (the API refuses 127.0.0.0/8 in Endpoints), so the
+# endpoint reconciler is off: in-cluster clients are pointed at 127.0.0.1:<port> by KUBERNETES_SERVICE_HOST
+# and KUBERNETES_SERVICE_PORT (the node agent's job), which the serving cert covers.
 launch kube-apiserver \
   --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="${apiserver_port}" \
+  --endpoint-reconciler-type=none \
   --etcd-servers="http://127.0.0.1:${etcd_port}" \
   --tls-cert-file="${pki}/apiserver.crt" --tls-private-key-file="${pki}/apiserver.key" \
   --client-ca-file="${pki}/ca.crt" \
@@ -175,6 +191,10 @@ launch kube-apiserver \
   --service-account-key-file="${pki}/sa.pub" --service-account-signing-key-file="${pki}/sa.key" \
   --service-cluster-ip-range="${service_cidr}" \
   --authorization-mode=Node,RBAC --allow-privileged=true \
+  --requestheader-client-ca-file="${pki}/front-proxy-ca.crt" --requestheader-allowed-names=front-proxy-client \
+  --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
+  --requestheader-extra-headers-prefix=X-Remote-Extra- \
+  --proxy-client-cert-file="${pki}/front-proxy-client.crt" --proxy-client-key-file="${pki}/front-proxy-client.key" \
   --cert-dir="${pki}/apiserver-generated" --profiling=false --v=1
 wait_for kube-apiserver 180 ready
 
@@ -201,7 +221,7 @@ wait_for kube-scheduler 120 healthz "${scheduler_port}"
 # The service-account controller creating `default` in `default` shows the controllers act, and pods
 # (which need that account) can be created from here on.
 default_sa() { kubectl --kubeconfig "${admin_kubeconfig}" -n default get serviceaccount default >/dev/null 2>&1; }
-wait_for kube-controller-manager 120 default_sa
+wait_for "kube-controller-manager:default ServiceAccount" 120 default_sa
 
 cat >"${run_dir}/ports.env" <<ENV
 K8S_VERSION=${K8S_VERSION}

@@ -22,30 +22,29 @@ pids="${run_dir}/pids"
 
 log() { echo "control-plane/stop: $*" >&2; }
 
-stopped=()
-if [ -d "${pids}" ]; then
-  # Reverse start order: clients of the apiserver first, etcd last.
-  for name in kube-scheduler kube-controller-manager kube-apiserver etcd; do
-    f="${pids}/${name}.pid"
-    [ -f "$f" ] || continue
-    pid="$(cat "$f")"
-    if kill -0 "${pid}" 2>/dev/null; then
-      kill -TERM -- "-${pid}" 2>/dev/null || kill -TERM "${pid}" 2>/dev/null || true
-      stopped+=("${name}:${pid}")
-    fi
-  done
+# stop_one NAME: SIGTERM to the component's group, up to 15 s for a clean exit, then SIGKILL.
+stopped=0
+stop_one() {
+  local name="$1" f="${pids}/$1.pid" pid deadline
+  [ -f "$f" ] || return 0
+  pid="$(cat "$f")"
+  kill -0 "${pid}" 2>/dev/null || return 0
+  kill -TERM -- "-${pid}" 2>/dev/null || kill -TERM "${pid}" 2>/dev/null || true
+  stopped=$((stopped + 1))
   deadline=$(( $(date +%s) + 15 ))
-  for entry in "${stopped[@]}"; do
-    name="${entry%%:*}"; pid="${entry##*:}"
-    while kill -0 "${pid}" 2>/dev/null && [ "$(date +%s)" -lt "${deadline}" ]; do sleep 0.2; done
-    if kill -0 "${pid}" 2>/dev/null; then
-      log "${name} (${pid}) ignored SIGTERM; sending SIGKILL"
-      kill -KILL -- "-${pid}" 2>/dev/null || kill -KILL "${pid}" 2>/dev/null || true
-    fi
-  done
+  while kill -0 "${pid}" 2>/dev/null && [ "$(date +%s)" -lt "${deadline}" ]; do sleep 0.1; done
+  if kill -0 "${pid}" 2>/dev/null; then
+    log "${name} (${pid}) ignored SIGTERM for 15 s; sending SIGKILL"
+    kill -KILL -- "-${pid}" 2>/dev/null || kill -KILL "${pid}" 2>/dev/null || true
+  fi
+}
+if [ -d "${pids}" ]; then
+  # One at a time in reverse start order: the apiserver's clients, then the apiserver (which needs etcd
+  # to shut down cleanly), then etcd.
+  for name in kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_one "${name}"; done
   rm -rf "${pids}"
 fi
-log "run '${run}': stopped ${#stopped[@]} component(s)"
+log "run '${run}': stopped ${stopped} component(s)"
 
 if [ "${keep}" = 1 ]; then
   log "kept ${run_dir}"
