@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { shardSizeBytes, splitStripe } from '../erasure/stripe.js';
 import type { DataLayout, ErasureLayout } from '../meta/records.js';
 import { defaultErasureScheme, placeShards } from '../placement/placement.js';
-import { StrataError } from '../platform/errors.js';
+import { StrataError, isStrataError } from '../platform/errors.js';
 import type { ChunkWriter } from '../ports/chunk-store.js';
 import type { ErasureScheme, ResolvedObjectServiceOptions } from './object-service-options.js';
 import { readBodyHead } from './body-head.js';
@@ -29,7 +29,18 @@ export interface WrittenData {
 
 type Options = Pick<
   ResolvedObjectServiceOptions,
-  'chunkStores' | 'placementView' | 'clock' | 'random' | 'logger' | 'stripeDataBytes' | 'inlineThresholdBytes' | 'erasure' | 'writeTimeoutMs' | 'createCodec' | 'compression'
+  | 'chunkStores'
+  | 'placementView'
+  | 'clock'
+  | 'random'
+  | 'logger'
+  | 'stripeDataBytes'
+  | 'inlineThresholdBytes'
+  | 'erasure'
+  | 'writeTimeoutMs'
+  | 'placementWaitMs'
+  | 'createCodec'
+  | 'compression'
 >;
 
 /** The uncompressed body as seen by the writer: ETag and size are of these bytes. */
@@ -46,7 +57,8 @@ interface PlainBody {
  */
 export async function writeData(options: Options, input: WriteDataInput): Promise<WrittenData> {
   // A body known to be big gets its placement before a byte is read: Unavailable costs the client nothing.
-  let plan = input.sizeBytes !== undefined && input.sizeBytes > options.inlineThresholdBytes ? await planChunks(options, input.sizeBytes) : undefined;
+  const patience = new PlacementPatience(options);
+  let plan = input.sizeBytes !== undefined && input.sizeBytes > options.inlineThresholdBytes ? await patience.plan(input.sizeBytes) : undefined;
   let body = input.body;
   if (plan === undefined) {
     // Read up to threshold+1 bytes to learn whether the body fits inline.
@@ -57,7 +69,7 @@ export async function writeData(options: Options, input: WriteDataInput): Promis
       checkBody(data.byteLength, md5, input);
       return { layout: { kind: 'inline', data: data.toString('base64') }, sizeBytes: data.byteLength, md5, chunks: [] };
     }
-    plan = await planChunks(options, input.sizeBytes);
+    plan = await patience.plan(input.sizeBytes);
     body = head.replay();
   }
   let compress = false;
@@ -70,10 +82,10 @@ export async function writeData(options: Options, input: WriteDataInput): Promis
     // Compress before erasure coding: the stripes hold the gzip stream, MD5 and size are of the plain bytes.
     const meter = new BodyMeter(body);
     const source = new StripeSource(gzipPieces(meter.pieces()), options.stripeDataBytes, false);
-    return writeErasure(options, plan, source, meter, input);
+    return writeErasure(options, patience, plan, source, meter, input);
   }
   const source = new StripeSource(body, options.stripeDataBytes);
-  return writeErasure(options, plan, source, source, input);
+  return writeErasure(options, patience, plan, source, source, input);
 }
 
 interface ChunkPlan {
@@ -82,6 +94,45 @@ interface ChunkPlan {
   shardBytes: number;
   expectedChunkBytes: number;
   nodeIds: number[];
+}
+
+/**
+ * Waits, within `placementWaitMs` from the first try, for the k+m nodes a write needs: a placement that
+ * finds too few nodes online, or a chunk create refused as Unavailable (retryable), is tried again after a
+ * short pause. A node restarting one at a time (a rolling restart) is then a slower PUT, not a 503; a node
+ * that stays down still ends in the same retryable 503, later. Nothing is written meanwhile.
+ */
+class PlacementPatience {
+  private readonly deadlineMs: number;
+  private pauseMs = 100;
+
+  constructor(private readonly options: Options) {
+    this.deadlineMs = options.clock.nowMs() + options.placementWaitMs;
+  }
+
+  async plan(sizeBytes: number | undefined): Promise<ChunkPlan> {
+    for (;;) {
+      try {
+        return await planChunks(this.options, sizeBytes);
+      } catch (err) {
+        await this.pause(err);
+      }
+    }
+  }
+
+  /** After a refused create: pause (or rethrow `err`), then a fresh placement. */
+  async retry(err: unknown, sizeBytes: number | undefined): Promise<ChunkPlan> {
+    await this.pause(err);
+    return this.plan(sizeBytes);
+  }
+
+  private async pause(err: unknown): Promise<void> {
+    const waitable = isStrataError(err, 'Unavailable') && err.retryable;
+    if (!waitable || this.options.clock.nowMs() + this.pauseMs > this.deadlineMs) throw err;
+    this.options.logger.debug({ err, pauseMs: this.pauseMs }, 'too few nodes reachable for a write; waiting for them');
+    await new Promise<void>((resolve) => this.options.clock.setTimeout(resolve, this.pauseMs));
+    this.pauseMs = Math.min(1_000, this.pauseMs * 2);
+  }
 }
 
 async function planChunks(options: Options, sizeBytes: number | undefined): Promise<ChunkPlan> {
@@ -99,29 +150,42 @@ async function planChunks(options: Options, sizeBytes: number | undefined): Prom
 
 async function writeErasure(
   options: Options,
-  plan: ChunkPlan,
+  patience: PlacementPatience,
+  firstPlan: ChunkPlan,
   source: StripeSource,
   plain: PlainBody,
   input: WriteDataInput,
 ): Promise<WrittenData> {
-  const stripes = source.stripes();
-  const { dataShards: k, parityShards: m } = plan.scheme;
-  const codec = options.createCodec(plan.scheme);
-  const chunks = plan.nodeIds.map((nodeId, j) => ({ nodeId, chunkId: `${plan.versionId}.${j}` }));
   const timed = <T>(promise: Promise<T>, what: string): Promise<T> => withTimeout(promise, options.writeTimeoutMs, options.clock, what);
-  const writers: (ChunkWriter | undefined)[] = new Array(chunks.length).fill(undefined);
-  let committed = false;
-  let commitStarted = false;
-  try {
+  // No body byte is read before every chunk is created: a node that cannot be reached (restarting, or
+  // down but not yet seen offline) costs a new placement, not the write.
+  let plan = firstPlan;
+  let chunks: { nodeId: number; chunkId: string }[];
+  let writers: (ChunkWriter | undefined)[];
+  for (;;) {
+    const attempt = plan;
+    chunks = attempt.nodeIds.map((nodeId, j) => ({ nodeId, chunkId: `${attempt.versionId}.${j}` }));
+    const opened: (ChunkWriter | undefined)[] = new Array(chunks.length).fill(undefined);
+    writers = opened;
     const created = await Promise.allSettled(
       chunks.map((c, j) =>
-        timed(options.chunkStores.forNode(c.nodeId).create(c.chunkId, { blockSizeBytes: plan.shardBytes, expectedBytes: plan.expectedChunkBytes }), `creating chunk ${c.chunkId} on node ${c.nodeId}`).then((w) => {
-          writers[j] = w;
+        timed(options.chunkStores.forNode(c.nodeId).create(c.chunkId, { blockSizeBytes: attempt.shardBytes, expectedBytes: attempt.expectedChunkBytes }), `creating chunk ${c.chunkId} on node ${c.nodeId}`).then((w) => {
+          opened[j] = w;
         }),
       ),
     );
     const refused = created.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (refused) throw refused.reason;
+    if (!refused) break;
+    await discard(options, chunks, opened, false);
+    plan = await patience.retry(refused.reason, input.sizeBytes);
+  }
+
+  const stripes = source.stripes();
+  const { dataShards: k, parityShards: m } = plan.scheme;
+  const codec = options.createCodec(plan.scheme);
+  let committed = false;
+  let commitStarted = false;
+  try {
 
     let shortSeen = false;
     const writeStripe = async (stripe: Uint8Array): Promise<void> => {

@@ -33,6 +33,12 @@ export interface ObjectServiceOptions {
   erasure?: ErasureScheme | 'auto';
   /** Longest a chunk create/append/commit may take before the write is aborted (default 30 s). */
   writeTimeoutMs?: number;
+  /**
+   * How long a write waits for enough reachable nodes (placement finds too few online, or a chosen node
+   * refuses the connection) before it fails with a retryable Unavailable (default 10 s): a node restarting
+   * in a rolling restart is back within that.
+   */
+  placementWaitMs?: number;
   /** Longest one block read may take before the read turns to parity (default 10 s). */
   readTimeoutMs?: number;
   /** Every multipart part but the last must be at least this big (S3: 5 MiB). */
@@ -59,6 +65,7 @@ export function resolveObjectServiceOptions(options: ObjectServiceOptions): Reso
     inlineThresholdBytes: 16 * 1024,
     erasure: 'auto',
     writeTimeoutMs: 30_000,
+    placementWaitMs: 10_000,
     readTimeoutMs: 10_000,
     minPartSizeBytes: 5 * MIB,
     cacheSizeBytes: 0,
@@ -74,6 +81,7 @@ export function resolveObjectServiceOptions(options: ObjectServiceOptions): Reso
   positive('inlineThresholdBytes', resolved.inlineThresholdBytes, 0);
   positive('writeTimeoutMs', resolved.writeTimeoutMs, 1);
   positive('readTimeoutMs', resolved.readTimeoutMs, 1);
+  positive('placementWaitMs', resolved.placementWaitMs, 0);
   positive('minPartSizeBytes', resolved.minPartSizeBytes, 0);
   positive('cacheSizeBytes', resolved.cacheSizeBytes, 0);
   if (resolved.compression !== 'none' && resolved.compression !== 'gzip') {

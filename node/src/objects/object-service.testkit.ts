@@ -25,6 +25,7 @@ export async function objectServiceHarness(options: { nodes?: number } & Partial
     inlineThresholdBytes: 1024,
     readTimeoutMs: 300,
     writeTimeoutMs: 300,
+    placementWaitMs: 300,
     ...options,
   });
   await service.createBucket('b');
