@@ -10,7 +10,7 @@
  * by SHA-256. Prints JSON lines (stdout) then a table. Exits 1 only when the system misbehaves (an object
  * reads back wrong or a chunk is unrecoverable), never on timing.
  *
- *   node --import tsx bench/ops/ops-bench.ts [--fill-mib 512] [--fill-seconds 60] [--get-concurrency 8]
+ *   node --import tsx bench/ops/ops-bench.ts [--fill-mib 1024] [--fill-seconds 60] [--get-concurrency 8]
  *     [--rest-seconds 12] [--window-seconds 3] [--runs unthrottled,throttled] [--data-root DIR] ...
  */
 import fs from 'node:fs';
@@ -24,7 +24,8 @@ import { waitUntil } from '../support/wait-until.js';
 import { probeDiskRead, probeDiskWrite, probeLoopback } from './limits-probe.js';
 import { ObjectSet, type GetLoop } from './object-set.js';
 import { OpsCluster } from './ops-cluster.js';
-import { MiB, summarizePhase, type MoveFigure, type PhaseLatency } from './ops-figures.js';
+import { readCpuSeconds } from '../s3/process-stats.js';
+import { MiB, busyPct, parseProcStatCpu, summarizePhase, type MoveFigure, type PhaseLatency } from './ops-figures.js';
 import { buildFigureLines, renderTable, type ClusterRun, type LimitsDetail, type MachineInfo, type OpsMeasurements } from './ops-report.js';
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -62,7 +63,7 @@ function parseFlags(argv: string[]): Flags {
   const { values } = parseArgs({
     args: argv,
     options: {
-      'fill-mib': { type: 'string', default: '512' },
+      'fill-mib': { type: 'string', default: '1024' },
       'fill-seconds': { type: 'string', default: '60' },
       'put-concurrency': { type: 'string', default: '8' },
       'get-concurrency': { type: 'string', default: '8' },
@@ -168,6 +169,21 @@ async function timeMove<T>(what: string, flags: Flags, poll: () => Promise<T>, d
   }
 }
 
+/** CPU of the given nodes and of the whole machine now, to say afterwards what a move cost and whether the machine was saturated. */
+function cpuNow(cluster: OpsCluster, ids: number[]): { nodes: number; machine: { busy: number; total: number } } {
+  let nodes = 0;
+  for (const id of ids) {
+    const pid = cluster.pid(id);
+    if (pid !== undefined) nodes += readCpuSeconds(pid);
+  }
+  return { nodes, machine: parseProcStatCpu(fs.readFileSync('/proc/stat', 'utf8')) };
+}
+
+function cpuSince(cluster: OpsCluster, ids: number[], from: ReturnType<typeof cpuNow>): { nodesCpuSeconds: number; machineBusyPct: number } {
+  const now = cpuNow(cluster, ids);
+  return { nodesCpuSeconds: now.nodes - from.nodes, machineBusyPct: busyPct(from.machine, now.machine) };
+}
+
 const serverSpan = (p: { startedMs?: number; finishedMs?: number }): number | undefined =>
   p.startedMs !== undefined && p.finishedMs !== undefined && p.finishedMs >= p.startedMs ? p.finishedMs - p.startedMs : undefined;
 
@@ -205,6 +221,7 @@ async function runCluster(label: ClusterRun['label'], flags: Flags): Promise<Clu
     }
 
     log(`${label}: SIGKILL node-4 (${run.lostNodeChunks} chunks), remove --force`);
+    const cpu0 = cpuNow(cluster, [1, 2, 3]);
     const t0 = performance.now();
     marks.rest4To = t0;
     await cluster.kill(4);
@@ -215,7 +232,7 @@ async function runCluster(label: ClusterRun['label'], flags: Flags): Promise<Clu
       (s) => s.storage.degradedChunks === 0 && s.recovery.nodes.length === 0 && s.recovery.inProgress === 0,
       (s) => ({ bytes: s.recovery.progress.bytesDone, chunks: s.recovery.progress.chunksDone, serverMs: serverSpan(s.recovery.progress) }), t0);
     marks.recoveryTo = performance.now();
-    run.recovery = { bytes: rec.bytes, chunks: rec.chunks, wallMs: rec.wallMs, serverMs: rec.serverMs, error: rec.error };
+    run.recovery = { bytes: rec.bytes, chunks: rec.chunks, wallMs: rec.wallMs, serverMs: rec.serverMs, error: rec.error, ...cpuSince(cluster, [1, 2, 3], cpu0) };
     run.unrecoverable = rec.last?.recovery.unrecoverable ?? 0;
     log(`${label}: recovery ${(rec.bytes / MiB).toFixed(1)} MiB, ${rec.chunks} chunks in ${(rec.wallMs / 1000).toFixed(1)} s${rec.error === undefined ? '' : ` (${rec.error})`}`);
 
@@ -225,6 +242,7 @@ async function runCluster(label: ClusterRun['label'], flags: Flags): Promise<Clu
     await cluster.start(5, 1);
     await waitUntil(() => admin.storageStatus().then((s) => (s.nodes.some((n) => n.nodeId === 5 && n.online) ? true : undefined)),
       { what: 'node-5 online in storage status', timeoutMs: 60_000 });
+    const cpu2 = cpuNow(cluster, [1, 2, 3, 5]);
     const t2 = performance.now();
     marks.rebalanceFrom = t2;
     await admin.rebalance();
@@ -233,7 +251,7 @@ async function runCluster(label: ClusterRun['label'], flags: Flags): Promise<Clu
       (s) => ({ bytes: s.progress.bytesDone, chunks: s.progress.chunksDone, serverMs: serverSpan(s.progress) }), t2);
     marks.rebalanceTo = performance.now();
     const failed = reb.last?.state === 'failed' ? `rebalance failed: ${reb.last.progress.lastError ?? 'no reason given'}` : undefined;
-    run.rebalance = { bytes: reb.bytes, chunks: reb.chunks, wallMs: reb.wallMs, serverMs: reb.serverMs, error: reb.error ?? failed };
+    run.rebalance = { bytes: reb.bytes, chunks: reb.chunks, wallMs: reb.wallMs, serverMs: reb.serverMs, error: reb.error ?? failed, ...cpuSince(cluster, [1, 2, 3, 5], cpu2) };
     log(`${label}: rebalance ${(reb.bytes / MiB).toFixed(1)} MiB, ${reb.chunks} chunks in ${(reb.wallMs / 1000).toFixed(1)} s, spread ${reb.last?.spread.toFixed(3) ?? '?'}`);
 
     if (loop !== undefined) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  MiB, median, moveRate, moverLimit, phaseP99, rateMiBPerSec, ratioOf, round, summarizePhase, type RequestSample,
+  MiB, busyPct, median, parseProcStatCpu, moveRate, moverLimit, phaseP99, rateMiBPerSec, ratioOf, round, summarizePhase, type RequestSample,
 } from './ops-figures.js';
 
 /** `n` successful samples spread evenly over [from, to), latency from `lat(i)`. */
@@ -105,5 +105,16 @@ describe('moveRate, round, ratioOf', () => {
     expect(ratioOf(10, 4)).toBe(2.5);
     expect(ratioOf(10, 0)).toBeNull();
     expect(ratioOf(Number.NaN, 4)).toBeNull();
+  });
+});
+
+describe('parseProcStatCpu, busyPct', () => {
+  it('counts everything but idle and iowait as busy', () => {
+    const a = parseProcStatCpu('cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 50 0 25 400 25 0 0 0 0 0\n');
+    expect(a).toEqual({ busy: 150, total: 1000 });
+    const b = parseProcStatCpu('cpu  250 0 100 850 50 0 0 0 0 0\n');
+    expect(busyPct(a, b)).toBe(80);
+    expect(busyPct(a, a)).toBeNaN();
+    expect(() => parseProcStatCpu('intr 1 2 3')).toThrow(/no aggregate cpu line/);
   });
 });

@@ -128,6 +128,26 @@ export interface MoveFigure {
   serverMs?: number;
   /** Set when the move did not finish (timed out, failed): no rate is claimed then. */
   error?: string;
+  /** CPU seconds the surviving nodes spent over the move (all their work, foreground included). */
+  nodesCpuSeconds?: number;
+  /** How busy the whole machine was over the move (every process, other users' too), % of all cores. */
+  machineBusyPct?: number;
+}
+
+/** Jiffies of the machine from /proc/stat's first line: busy (not idle, not iowait) and total. */
+export function parseProcStatCpu(text: string): { busy: number; total: number } {
+  const line = text.split('\n').find((l) => l.startsWith('cpu '));
+  if (line === undefined) throw new Error('no aggregate cpu line in /proc/stat');
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already inside user).
+  const total = f.slice(0, 8).reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
+  return { busy: total - f[3] - (f[4] ?? 0), total };
+}
+
+/** Percent busy between two /proc/stat readings. */
+export function busyPct(a: { busy: number; total: number }, b: { busy: number; total: number }): number {
+  const dt = b.total - a.total;
+  return dt > 0 ? ((b.busy - a.busy) / dt) * 100 : Number.NaN;
 }
 
 export function moveRate(m: MoveFigure): number {

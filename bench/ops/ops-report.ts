@@ -86,6 +86,9 @@ function moveLine(metric: string, run: ClusterRun, move: MoveFigure, limits: Lim
     throttleMbPerSec: run.throttleMbPerSec, run: run.label,
     bytes: move.bytes, chunks: move.chunks, seconds: round(move.wallMs / 1000),
     serverSeconds: move.serverMs === undefined ? null : round(move.serverMs / 1000),
+    // Percent of one core, summed over the nodes that stayed up (foreground work included).
+    nodesCpuPct: move.nodesCpuSeconds === undefined || !(move.wallMs > 0) ? null : round((move.nodesCpuSeconds / (move.wallMs / 1000)) * 100, 0),
+    machineBusyPct: move.machineBusyPct === undefined ? null : round(move.machineBusyPct, 0),
   };
   if (move.error !== undefined) line.error = move.error;
   if (metric === 'recovery_mib_per_s' && run.label === 'unthrottled') {
@@ -156,11 +159,11 @@ export function renderTable(m: OpsMeasurements, lines: FigureLine[]): string {
     out.push(`  ${String(line.metric).padEnd(24)} ${num(line.value, 9)} MiB/s${line.mode === undefined ? '' : `  (${String(line.mode)})`}`);
   }
   out.push('');
-  out.push('run          throttle  what        MiB/s    vs limit  bytes MiB  chunks  seconds  GET p50 ms  GET p99 ms');
+  out.push('run          throttle  what        MiB/s    vs limit  bytes MiB  chunks  seconds  node cpu%  machine busy%  GET p50 ms  GET p99 ms');
   for (const line of lines.filter((x) => x.metric === 'recovery_mib_per_s' || x.metric === 'rebalance_mib_per_s')) {
     const what = line.metric === 'recovery_mib_per_s' ? 'recovery' : 'rebalance';
     const mib = typeof line.bytes === 'number' ? round(line.bytes / 1048576, 1) : null;
-    out.push(`${String(line.run).padEnd(12)} ${num(line.throttleMbPerSec, 8)}  ${what.padEnd(10)} ${num(line.value, 7)}  ${num(line.ratio, 9)}x ${num(mib, 9)} ${num(line.chunks, 7)} ${num(line.seconds, 8)}  ${num(line.p50Ms, 10)}  ${num(line.p99Ms, 10)}${line.error === undefined ? '' : `  (${String(line.error)})`}`);
+    out.push(`${String(line.run).padEnd(12)} ${num(line.throttleMbPerSec, 8)}  ${what.padEnd(10)} ${num(line.value, 7)}  ${num(line.ratio, 9)}x ${num(mib, 9)} ${num(line.chunks, 7)} ${num(line.seconds, 8)} ${num(line.nodesCpuPct, 10)} ${num(line.machineBusyPct, 14)}  ${num(line.p50Ms, 10)}  ${num(line.p99Ms, 10)}${line.error === undefined ? '' : `  (${String(line.error)})`}`);
   }
   const p99 = lines.filter((x) => x.metric === 'get_p99_ms');
   if (p99.length > 0) {
