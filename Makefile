@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_MODULES := node_modules/.package-lock.json
 SIM_BUDGET_SECONDS ?= 60
 
-.PHONY: install build lint test test-unit test-integration sim check-monitoring bench bench-raft bench-s3 bench-erasure run e2e clean
+.PHONY: install build lint test test-unit test-integration sim check-monitoring bench bench-raft bench-s3 bench-erasure bench-ops run e2e clean
 
 install: $(NODE_MODULES)
 
@@ -35,7 +35,7 @@ check-monitoring: install
 test: install
 	bash scripts/test-all.sh
 
-bench: bench-raft bench-s3 bench-erasure
+bench: bench-raft bench-s3 bench-erasure bench-ops
 
 bench-raft: build
 	bash bench/etcd/install-etcd.sh
@@ -47,6 +47,10 @@ bench-s3: build
 
 bench-erasure: install
 	node --import tsx bench/erasure/erasure-bench.ts
+
+# Recovery and rebalance throughput against the disk and loopback limits, GET p99 during them (bench/README.md).
+bench-ops: build
+	node --import tsx bench/ops/ops-bench.ts
 
 # The embedded default: a local 3-node cluster with data under ./.strata.
 run: build
