@@ -40,7 +40,7 @@ describe('StrataController', () => {
     await flush();
     expect(t.seen.sort()).toEqual(['ns1/a', 'ns2/b']);
     t.seen.length = 0;
-    t.kube.seed({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'a', namespace: 'ns1', ownerReferences: [{ apiVersion: 'strata.io/v1alpha1', kind: 'StrataCluster', name: 'a', uid: 'x' }] } });
+    t.kube.seed({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'a', namespace: 'ns1', labels: { 'app.kubernetes.io/managed-by': 'strata-operator' }, ownerReferences: [{ apiVersion: 'strata.io/v1alpha1', kind: 'StrataCluster', name: 'a', uid: 'x' }] } });
     t.kube.seed({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'b-0', namespace: 'ns2', labels: { 'app.kubernetes.io/name': 'strata', 'app.kubernetes.io/instance': 'b' } } });
     t.kube.seed({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'other', namespace: 'ns2', labels: { app: 'x' } } });
     await flush();

@@ -1,5 +1,5 @@
 import type { Clock, Logger, TimerHandle } from '../../../node/src/platform/index.js';
-import { APP_NAME, LABEL_INSTANCE, LABEL_NAME } from '../api/naming.js';
+import { APP_NAME, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGER } from '../api/naming.js';
 import { STRATA_API_VERSION, STRATA_KIND } from '../api/strata-cluster.js';
 import type { KubeClient, KubeObject, WatchHandle } from '../kube/kube-client.js';
 import type { ClusterKey, ReconcileResult } from '../reconcile/reconciler.js';
@@ -30,7 +30,6 @@ const OWNED_KINDS: readonly [string, string][] = [
   ['apps/v1', 'StatefulSet'],
   ['v1', 'Service'],
   ['v1', 'ConfigMap'],
-  ['v1', 'Secret'],
   ['policy/v1', 'PodDisruptionBudget'],
 ];
 
@@ -63,8 +62,11 @@ export class StrataController {
     const { kube, namespace, logger } = this.o;
     const onError = (what: string) => (err: unknown) => logger.warn({ err: (err as Error)?.message ?? String(err), what }, 'watch broke; listing and watching again');
     this.watches.push(kube.watch(STRATA_API_VERSION, STRATA_KIND, namespace, (_t, o) => this.enqueueObject(o), onError(STRATA_KIND)));
+    // Only objects labelled as ours: a cluster-wide watch must not cache every ConfigMap of the cluster.
+    // (Secrets are not watched: the generated one is only ever created, so there is no drift to repair,
+    // and the operator needs no list/watch permission on Secrets.)
     for (const [apiVersion, kind] of OWNED_KINDS) {
-      this.watches.push(kube.watch(apiVersion, kind, namespace, (_t, o) => this.enqueueOwner(o), onError(kind)));
+      this.watches.push(kube.watch(apiVersion, kind, namespace, (_t, o) => this.enqueueOwner(o), onError(kind), `${LABEL_MANAGED_BY}=${MANAGER}`));
     }
     // Pods are owned by the StatefulSet, not the cluster: find the cluster by the instance label.
     this.watches.push(kube.watch('v1', 'Pod', namespace, (_t, o) => this.enqueueByLabel(o), onError('Pod'), `${LABEL_NAME}=${APP_NAME}`));

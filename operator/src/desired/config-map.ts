@@ -42,11 +42,20 @@ export function strataToml(spec: ResolvedStrataClusterSpec): string {
   );
 }
 
-export function buildConfigMap(cluster: StrataCluster, spec: ResolvedStrataClusterSpec): KubeObject {
+/**
+ * ConfigMap key read by pod 0's start line: `allowed` until the Strata cluster has existed, then
+ * `forbidden` for good, so a pod 0 that lost its volume joins the running cluster (through pod 1)
+ * instead of bootstrapping a second, empty one behind the same Services. A mounted ConfigMap changes
+ * in running pods without a restart, and this key is not part of the config hash.
+ */
+export const BOOTSTRAP_KEY = 'bootstrap';
+export type BootstrapMode = 'allowed' | 'forbidden';
+
+export function buildConfigMap(cluster: StrataCluster, spec: ResolvedStrataClusterSpec, bootstrap: BootstrapMode = 'allowed'): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: childMeta(cluster, configMapName(cluster.metadata.name)),
-    data: { [CONFIG_KEY]: strataToml(spec) },
+    data: { [CONFIG_KEY]: strataToml(spec), [BOOTSTRAP_KEY]: bootstrap },
   };
 }

@@ -1,7 +1,7 @@
 import type { StrataCluster } from '../api/strata-cluster.js';
 import type { ResolvedStrataClusterSpec } from '../api/defaults.js';
 import type { KubeObject } from '../kube/kube-client.js';
-import { buildConfigMap } from './config-map.js';
+import { buildConfigMap, type BootstrapMode } from './config-map.js';
 import { buildPodDisruptionBudget } from './disruption-budget.js';
 import { buildPrometheusRule, buildServiceMonitor } from './monitoring.js';
 import { buildHeadlessService, buildS3Service } from './services.js';
@@ -11,6 +11,8 @@ export interface DesiredChildrenInput extends StatefulSetInput {
   /** Whether the API server serves ServiceMonitor / PrometheusRule (their CRDs are installed). */
   serviceMonitorServed: boolean;
   prometheusRuleServed: boolean;
+  /** Whether pod 0 may still bootstrap a new Strata cluster (see BOOTSTRAP_KEY). */
+  bootstrap: BootstrapMode;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface DesiredChildrenInput extends StatefulSetInput {
  */
 export function desiredChildren(cluster: StrataCluster, spec: ResolvedStrataClusterSpec, input: DesiredChildrenInput): KubeObject[] {
   const children = [
-    buildConfigMap(cluster, spec),
+    buildConfigMap(cluster, spec, input.bootstrap),
     buildHeadlessService(cluster),
     buildS3Service(cluster, spec),
     buildPodDisruptionBudget(cluster, spec),

@@ -48,6 +48,8 @@ describe('StatefulSet', () => {
     expect(line).toContain('--advertise-address "$HOSTNAME.demo-nodes.store.svc"');
     expect(line).toContain('JOIN="--join demo-0.demo-nodes.store.svc:9000"');
     expect(line).toContain('if [ "$ORDINAL" != "0" ]');
+    // Pod 0 joins through pod 1 once the cluster exists (it never bootstraps a second cluster).
+    expect(line).toContain('[ "$(cat /etc/strata/bootstrap 2>/dev/null)" = "forbidden" ]; then JOIN="--join demo-1.demo-nodes.store.svc:9000"');
   });
 
   it('has the guide probes on 9090 and the three ports', () => {
@@ -113,7 +115,8 @@ describe('strata.toml', () => {
         '',
       ].join('\n'),
     );
-    expect(buildConfigMap(c, resolved(c)).data).toEqual({ 'strata.toml': toml });
+    expect(buildConfigMap(c, resolved(c)).data).toEqual({ 'strata.toml': toml, bootstrap: 'allowed' });
+    expect(buildConfigMap(c, resolved(c), 'forbidden').data).toEqual({ 'strata.toml': toml, bootstrap: 'forbidden' });
   });
 
   it('points [backup] at the mounted claim with the spec retention, scheduler off', () => {
@@ -160,16 +163,16 @@ describe('PodDisruptionBudget maxUnavailable keeps Raft quorum and erasure parit
 describe('desiredChildren', () => {
   it('adds ServiceMonitor and PrometheusRule only when asked and their CRDs are served', () => {
     const c = cluster({ monitoring: { serviceMonitor: true, prometheusRule: true } });
-    const kinds = (served: boolean) => desiredChildren(c, resolved(c), { replicas: 3, serviceMonitorServed: served, prometheusRuleServed: served }).map((o) => o.kind);
+    const kinds = (served: boolean) => desiredChildren(c, resolved(c), { replicas: 3, serviceMonitorServed: served, prometheusRuleServed: served, bootstrap: 'allowed' }).map((o) => o.kind);
     expect(kinds(false)).toEqual(['ConfigMap', 'Service', 'Service', 'PodDisruptionBudget', 'StatefulSet']);
     expect(kinds(true)).toEqual(['ConfigMap', 'Service', 'Service', 'PodDisruptionBudget', 'StatefulSet', 'ServiceMonitor', 'PrometheusRule']);
     const plain = cluster();
-    expect(desiredChildren(plain, resolved(plain), { replicas: 3, serviceMonitorServed: true, prometheusRuleServed: true }).map((o) => o.kind)).not.toContain('ServiceMonitor');
+    expect(desiredChildren(plain, resolved(plain), { replicas: 3, serviceMonitorServed: true, prometheusRuleServed: true, bootstrap: 'allowed' }).map((o) => o.kind)).not.toContain('ServiceMonitor');
   });
 
   it('PrometheusRule carries the guide alerts', () => {
     const c = cluster({ monitoring: { prometheusRule: true } });
-    const rule = desiredChildren(c, resolved(c), { replicas: 3, serviceMonitorServed: false, prometheusRuleServed: true }).at(-1)!;
+    const rule = desiredChildren(c, resolved(c), { replicas: 3, serviceMonitorServed: false, prometheusRuleServed: true, bootstrap: 'allowed' }).at(-1)!;
     const alerts = (rule.spec as { groups: { rules: { alert: string }[] }[] }).groups[0].rules.map((r) => r.alert);
     expect(alerts).toEqual(['StrataNodeDown', 'StrataNoLeader', 'StrataStorageHigh', 'StrataHighLatency', 'StrataRecoveryInProgress']);
   });

@@ -3,7 +3,7 @@ import type { StrataCluster } from '../api/strata-cluster.js';
 import type { ResolvedStrataClusterSpec } from '../api/defaults.js';
 import { ADMIN_PORT, CLUSTER_PORT, CONFIG_KEY, configMapName, headlessServiceName, podHost, selectorLabels, statefulSetName } from '../api/naming.js';
 import type { KubeObject } from '../kube/kube-client.js';
-import { MOUNTS, strataToml } from './config-map.js';
+import { BOOTSTRAP_KEY, MOUNTS, strataToml } from './config-map.js';
 import { credentialsSecretOf } from './credentials-secret.js';
 import { childMeta, namespaceOf } from './owner.js';
 import { fnv1aHex } from './toml.js';
@@ -25,18 +25,21 @@ export interface StatefulSetInput {
 
 /**
  * The shell line that starts a node: its id from the pod ordinal, its advertised DNS name through the
- * headless Service, and --join to pod 0 for every pod but pod 0, which bootstraps when it has no data
- * (a node with data restarts from it and ignores bootstrap).
+ * headless Service, and --join to pod 0 for every pod but pod 0. Pod 0 bootstraps when it has no data
+ * while the ConfigMap's bootstrap key says `allowed` (a new cluster); once the cluster exists it says
+ * `forbidden` and pod 0 joins through pod 1 instead. A node with data restarts from it either way.
  */
 export function startCommand(cluster: StrataCluster): string {
   const name = cluster.metadata.name;
   const ns = namespaceOf(cluster);
   const domain = `${headlessServiceName(name)}.${ns}.svc`;
   const seed = `${podHost(name, ns, 0)}:${CLUSTER_PORT}`;
+  const second = `${podHost(name, ns, 1)}:${CLUSTER_PORT}`;
   return [
     'ORDINAL="${HOSTNAME##*-}"',
     'JOIN=""',
     `if [ "$ORDINAL" != "0" ]; then JOIN="--join ${seed}"; fi`,
+    `if [ "$ORDINAL" = "0" ] && [ "$(cat ${MOUNTS.config}/${BOOTSTRAP_KEY} 2>/dev/null)" = "forbidden" ]; then JOIN="--join ${second}"; fi`,
     `exec strata-server --config ${MOUNTS.config}/${CONFIG_KEY} --node-id "$((ORDINAL + 1))" --bind-address 0.0.0.0 --advertise-address "$HOSTNAME.${domain}" $JOIN`,
   ].join('; ');
 }

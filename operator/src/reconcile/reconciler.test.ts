@@ -99,6 +99,22 @@ describe('Reconciler', () => {
     expect(t.cluster().status).toMatchObject({ phase: 'Available', readyNodes: 3, leader: 'node-1', replicas: 3, observedGeneration: 1 });
   });
 
+  it('forbids pod 0 to bootstrap once the Strata cluster has answered, and never allows it again', async () => {
+    const t = setup();
+    t.admin.addMembers(1, 2, 3);
+    t.admin.reachable = false;
+    await t.run();
+    const mode = () => (t.kube.find('v1', 'ConfigMap', NS, 'demo-config')!.data as Record<string, string>).bootstrap;
+    expect(mode()).toBe('allowed');
+    simulateStatefulSet(t.kube, NS, NAME);
+    t.admin.reachable = true;
+    await t.run();
+    expect(mode()).toBe('forbidden');
+    t.admin.reachable = false;
+    await t.run();
+    expect(mode()).toBe('forbidden');
+  });
+
   it('never regenerates the credentials Secret', async () => {
     const t = await runningCluster();
     const before = t.kube.find('v1', 'Secret', NS, 'demo-credentials');

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { isStrataError, type Clock, type Logger } from '../../../node/src/platform/index.js';
 import { resolveStrataClusterSpec, type ResolvedStrataClusterSpec } from '../api/defaults.js';
-import { ADMIN_PORT, credentialsSecretName, nodeIdOfName, ordinalOfPod, podHost, selectorString, statefulSetName } from '../api/naming.js';
+import { ADMIN_PORT, configMapName, credentialsSecretName, nodeIdOfName, ordinalOfPod, podHost, selectorString, statefulSetName } from '../api/naming.js';
 import { STRATA_API_VERSION, STRATA_KIND, type BackupRecord, type StrataCluster, type StrataClusterStatus } from '../api/strata-cluster.js';
-import { backupDestinationPath } from '../desired/config-map.js';
+import { BOOTSTRAP_KEY, backupDestinationPath } from '../desired/config-map.js';
 import { buildCredentialsSecret, type S3Keys } from '../desired/credentials-secret.js';
 import { desiredChildren } from '../desired/desired-children.js';
 import { containsDesired } from '../desired/drift.js';
@@ -191,7 +191,12 @@ class ReconcileRun {
     if (requestDone !== undefined) nextAnnotations[REBALANCE_REQUEST_ANNOTATION] = requestDone;
     const atReplicas = keepOld ? optionalInt(annotations[SCALE_OUT_REBALANCE_ANNOTATION]) ?? rebalance.rebalancedAtReplicas : rebalance.rebalancedAtReplicas;
     nextAnnotations[SCALE_OUT_REBALANCE_ANNOTATION] = String(atReplicas);
+    // Once a Strata cluster answered, pod 0 may never bootstrap again (the key never goes back).
+    const configMap = await kube.get(this.ref('v1', 'ConfigMap', configMapName(this.name)));
+    const wasForbidden = (configMap?.data as Record<string, string> | undefined)?.[BOOTSTRAP_KEY] === 'forbidden';
+    const bootstrap = wasForbidden || strata.reachable ? 'forbidden' : 'allowed';
     const children = desiredChildren(this.cluster, spec, {
+      bootstrap,
       replicas: scale.replicas,
       annotations: nextAnnotations,
       serviceMonitorServed: spec.monitoring.serviceMonitor && (await kube.hasKind(MONITORING_API_VERSION, 'ServiceMonitor')),
