@@ -158,7 +158,8 @@ describe('helm template: defaults (cluster-wide operator)', () => {
     const c = container(deployment);
     expect(c.image).toBe('ghcr.io/strata/strata-operator:0.1.0');
     expect(env(deployment, 'WATCH_NAMESPACE')?.value).toBe('');
-    expect(env(deployment, 'LEADER_ELECTION')?.value).toBe('true');
+    expect(env(deployment, 'LEADER_ELECT')?.value).toBe('true');
+    expect((c as unknown as { args: string[] }).args).toEqual(['--health-port=8081', '--metrics-port=8080']);
     expect(env(deployment, 'POD_NAMESPACE')).toBeDefined();
     expect(c.ports.map((p) => [p.name, p.containerPort])).toEqual([
       ['metrics', 8080],
@@ -221,7 +222,7 @@ describe('helm template: namespace scope', () => {
   it('watches only the release namespace, with the given image and ServiceAccount', () => {
     const deployment = one(objects, 'Deployment');
     expect(env(deployment, 'WATCH_NAMESPACE')?.value).toBe(NAMESPACE);
-    expect(env(deployment, 'LEADER_ELECTION')?.value).toBe('false');
+    expect(env(deployment, 'LEADER_ELECT')?.value).toBe('false');
     expect(container(deployment).image).toBe('registry.example.com/strata/strata-operator:0.1.0-dev');
     expect(find(objects, 'ServiceAccount')).toEqual([]);
     expect(find(objects, 'Role', 'rel-strata-operator-leader-election')).toEqual([]);
