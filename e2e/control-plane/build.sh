@@ -2,25 +2,28 @@
 # Builds the e2e tier's Kubernetes control plane from Go modules at pinned versions:
 #   kube-apiserver, kube-controller-manager, kube-scheduler  from k8s.io/kubernetes@${K8S_VERSION}
 #   etcd                                                      from go.etcd.io/etcd/server/v3@${ETCD_VERSION}
-# into <repo>/.cache/k8s/${K8S_VERSION}/bin. Idempotent: when the four binaries of that version exist (and the
-# stamp beside them names the same pins) it only prints their versions.
+# into ${STRATA_K8S_CACHE:-<repo>/.cache/k8s}/${K8S_VERSION}/bin. Idempotent: when the four binaries of that
+# version exist (and the stamp beside them names the same pins) it only prints their versions.
 #
 # Why a wrapper module: k8s.io/kubernetes lists its staging modules (k8s.io/api, k8s.io/apiserver, ...) at
 # v0.0.0 and resolves them with `replace => ./staging/...`, which is ignored when it is a dependency. The
 # wrapper go.mod requires k8s.io/kubernetes and replaces every staging module with its published v0.X.Y.
 # etcd gets its own wrapper so its dependency versions (grpc, otel) never shift the Kubernetes build.
 #
-# Caches: GOMODCACHE and GOCACHE under <repo>/.cache/k8s/go (override with K8S_GO_CACHE), so the second run
-# and a later `make e2e` on the same machine are fast. GOTOOLCHAIN=local: never download another Go.
+# Caches: everything under STRATA_K8S_CACHE (default <repo>/.cache/k8s): the binaries in <version>/bin and
+# GOMODCACHE/GOCACHE in go/, so the second run and a later `make e2e` on the same machine are fast. A CI run
+# in a fresh clone can point STRATA_K8S_CACHE at a folder outside the clone to reuse an earlier build.
+# GOTOOLCHAIN=local: never download another Go.
 set -euo pipefail
 
 K8S_VERSION="${K8S_VERSION:-v1.32.4}"
 ETCD_VERSION="${ETCD_VERSION:-v3.5.35}"
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-k8s_root="${repo_root}/.cache/k8s/${K8S_VERSION}"
+k8s_cache="${STRATA_K8S_CACHE:-${repo_root}/.cache/k8s}"
+k8s_root="${k8s_cache}/${K8S_VERSION}"
 bin_dir="${k8s_root}/bin"
 stamp="${bin_dir}/versions"
-go_cache="${K8S_GO_CACHE:-${repo_root}/.cache/k8s/go}"
+go_cache="${k8s_cache}/go"
 # The recipe number changes whenever the way of building changes, so cached binaries are rebuilt.
 want_stamp="kubernetes=${K8S_VERSION} etcd=${ETCD_VERSION} recipe=2"
 binaries=(kube-apiserver kube-controller-manager kube-scheduler etcd)

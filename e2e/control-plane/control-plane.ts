@@ -3,13 +3,27 @@
 // same tests run against kind or a cloud cluster. Tests drive the cluster through `kubectl` (and helm) with
 // env() or kubeconfig, exactly as a user would.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The repository root (two levels above e2e/control-plane). */
 export const REPO_ROOT = resolve(here, '..', '..');
+
+/** The Kubernetes version build.sh and start.sh use (K8S_VERSION overrides). */
+export const K8S_VERSION = process.env.K8S_VERSION ?? 'v1.32.4';
+
+/** Where build.sh puts the binaries of `version` (STRATA_K8S_CACHE moves the cache). */
+export function controlPlaneBinDir(version = K8S_VERSION): string {
+  return join(process.env.STRATA_K8S_CACHE ?? join(REPO_ROOT, '.cache', 'k8s'), version, 'bin');
+}
+
+/** True when the four binaries of `version` are built (start.sh then needs no build). */
+export function controlPlaneBuilt(version = K8S_VERSION): boolean {
+  const bin = controlPlaneBinDir(version);
+  return ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].every((b) => existsSync(join(bin, b)));
+}
 
 export interface ControlPlaneOptions {
   /** The run's name: its data, logs and kubeconfig live under .cache/e2e/<run>. */
@@ -18,7 +32,10 @@ export interface ControlPlaneOptions {
   build: boolean;
   /** On stop, keep .cache/e2e/<run> (logs, certificates, etcd data) for a post-mortem. */
   keepOnStop: boolean;
-  /** An existing cluster's kubeconfig: nothing is started or stopped, tests run against that cluster. */
+  /**
+   * An existing cluster's kubeconfig (default STRATA_E2E_KUBECONFIG): nothing is started or stopped, tests run
+   * against that cluster. '' means the local control plane regardless of the environment.
+   */
   externalKubeconfig: string | undefined;
   /** Extra environment for the scripts (K8S_VERSION, K8S_APISERVER_PORT, ...). */
   env: Record<string, string>;
@@ -29,7 +46,11 @@ export function resolveControlPlaneOptions(options: Partial<ControlPlaneOptions>
     run: options.run ?? process.env.STRATA_E2E_RUN ?? 'e2e',
     build: options.build ?? true,
     keepOnStop: options.keepOnStop ?? process.env.STRATA_E2E_KEEP === '1',
-    externalKubeconfig: options.externalKubeconfig ?? (process.env.STRATA_E2E_KUBECONFIG || undefined),
+    // '' forces the local control plane even when STRATA_E2E_KUBECONFIG is set.
+    externalKubeconfig:
+      options.externalKubeconfig !== undefined
+        ? options.externalKubeconfig || undefined
+        : process.env.STRATA_E2E_KUBECONFIG || undefined,
     env: options.env ?? {},
   };
 }
@@ -111,6 +132,23 @@ export class ControlPlane {
 
   get logsDir(): string {
     return join(this.runDir, 'logs');
+  }
+
+  /** The run's certificates: ca.crt/ca.key sign client certs (a node agent's system:node:<name>), sa.key tokens. */
+  get pkiDir(): string {
+    return join(this.runDir, 'pki');
+  }
+
+  /** ports.env of a local run: K8S_APISERVER_URL, K8S_APISERVER_PORT, K8S_ETCD_PORT, ...; {} for an external one. */
+  ports(): Record<string, string> {
+    const file = join(this.runDir, 'ports.env');
+    if (!this.local || !existsSync(file)) return {};
+    const entries = readFileSync(file, 'utf8')
+      .split('\n')
+      .map((line) => /^([A-Z0-9_]+)=(.*)$/.exec(line))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1], m[2]] as const);
+    return Object.fromEntries(entries);
   }
 
   /** The environment for child processes (kubectl, helm, the operator) pointed at this cluster. */

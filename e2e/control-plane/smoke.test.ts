@@ -115,7 +115,8 @@ describe('local Kubernetes control plane', () => {
   let cp: ControlPlane;
 
   beforeAll(async () => {
-    cp = await ControlPlane.start({ run: 'smoke' });
+    // Always the local control plane: this test registers a fake Node, never to be done to a real cluster.
+    cp = await ControlPlane.start({ run: 'smoke', externalKubeconfig: '' });
   }, START_TIMEOUT_MS);
 
   afterAll(async () => {
@@ -125,6 +126,10 @@ describe('local Kubernetes control plane', () => {
   it('serves /readyz and creates a namespace', async () => {
     const ready = await cp.kubectl(['get', '--raw', '/readyz']);
     expect(ready.stdout.trim()).toBe('ok');
+    // build.sh links the version in; helm's kubeVersion checks and `kubectl version` read it.
+    const version = JSON.parse((await cp.kubectl(['get', '--raw', '/version'])).stdout) as { gitVersion: string };
+    expect(version.gitVersion).toMatch(/^v1\.32\.\d+$/);
+    expect(cp.ports().K8S_APISERVER_URL).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     await cp.kubectl(['create', 'namespace', NS]);
     const ns = await cp.getJson<K8sObject>(['namespace', NS]);
     expect(ns.status?.phase).toBe('Active');

@@ -37,7 +37,7 @@ service_cidr="${K8S_SERVICE_CIDR:-10.96.0.0/16}"
 service_ip="${K8S_SERVICE_IP:-10.96.0.1}"
 cluster_cidr="${K8S_CLUSTER_CIDR:-10.244.0.0/16}"
 
-bin_dir="${repo_root}/.cache/k8s/${K8S_VERSION}/bin"
+bin_dir="${STRATA_K8S_CACHE:-${repo_root}/.cache/k8s}/${K8S_VERSION}/bin"
 run_dir="${repo_root}/.cache/e2e/${run}"
 pki="${run_dir}/pki"
 logs="${run_dir}/logs"
