@@ -26,6 +26,11 @@ describe('parseOperatorFlags', () => {
     expect(parseOperatorFlags(['--kubeconfig', '/tmp/kc'], {}, 'h', 's').kubeconfig).toBe('/tmp/kc');
   });
 
+  it('reads the environment the chart sets', () => {
+    const env = { LEADER_ELECTION: 'false', HEALTH_PORT: '9801', METRICS_PORT: '9800', LOG_LEVEL: 'warn' };
+    expect(parseOperatorFlags([], env, 'h', 's')).toMatchObject({ leaderElect: false, healthPort: 9801, metricsPort: 9800, logLevel: 'warn' });
+  });
+
   it('an empty WATCH_NAMESPACE means all namespaces', () => {
     expect(parseOperatorFlags([], { WATCH_NAMESPACE: '' }, 'h', 's').namespace).toBeUndefined();
   });

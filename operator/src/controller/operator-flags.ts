@@ -5,8 +5,9 @@ export const OPERATOR_USAGE = `usage: strata-operator [--kubeconfig FILE] [--nam
                        [--lease-namespace NS] [--lease-name NAME] [--bind-address 0.0.0.0]
                        [--health-port 8081] [--metrics-port 8080] [--workers 2] [--resync 300s]
                        [--log-level info]
-environment: KUBECONFIG (else in-cluster), WATCH_NAMESPACE (empty = all namespaces), LEADER_ELECT,
-             POD_NAMESPACE (the lease's namespace), POD_NAME (the lease identity), LOG_LEVEL`;
+environment: KUBECONFIG (else in-cluster), WATCH_NAMESPACE (empty = all namespaces), LEADER_ELECTION
+             (or LEADER_ELECT), POD_NAMESPACE (the lease's namespace), POD_NAME (the lease identity),
+             LOG_LEVEL, HEALTH_PORT, METRICS_PORT (the chart sets these)`;
 
 export interface OperatorFlags {
   /** Explicit kubeconfig file; undefined = KUBECONFIG, ~/.kube/config or in-cluster (client-node's default). */
@@ -56,7 +57,7 @@ export function parseOperatorFlags(argv: string[], env: Readonly<Record<string, 
   }
   const str = (flag: string, envName?: string) => (values[flag] as string | undefined) ?? (envName === undefined ? undefined : env[envName]);
   const namespace = str('namespace', 'WATCH_NAMESPACE');
-  const leaderElect = (str('leader-elect', 'LEADER_ELECT') ?? 'true').toLowerCase();
+  const leaderElect = (str('leader-elect', 'LEADER_ELECTION') ?? env.LEADER_ELECT ?? 'true').toLowerCase();
   if (leaderElect !== 'true' && leaderElect !== 'false') throw new StrataError('InvalidArgument', `--leader-elect: expected true or false, got ${leaderElect}`);
   const logLevel = (str('log-level', 'LOG_LEVEL') ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new StrataError('InvalidArgument', `--log-level: expected one of ${LOG_LEVELS.join(', ')}, got ${logLevel}`);
@@ -69,8 +70,8 @@ export function parseOperatorFlags(argv: string[], env: Readonly<Record<string, 
     leaseName: str('lease-name') ?? 'strata-operator',
     identity: `${env.POD_NAME ?? hostName}-${suffix}`,
     bindAddress: str('bind-address') ?? '0.0.0.0',
-    healthPort: port(str('health-port') ?? '8081', '--health-port'),
-    metricsPort: port(str('metrics-port') ?? '8080', '--metrics-port'),
+    healthPort: port(str('health-port', 'HEALTH_PORT') ?? '8081', '--health-port'),
+    metricsPort: port(str('metrics-port', 'METRICS_PORT') ?? '8080', '--metrics-port'),
     workers: int(str('workers') ?? '2', '--workers', 1, 64),
     resyncMs: Number(resyncMatch[1]) * (resyncMatch[2] === 'm' ? 60_000 : 1_000),
     logLevel,
