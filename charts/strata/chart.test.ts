@@ -70,7 +70,7 @@ const OPERATOR_PERMISSIONS: Record<string, string[]> = {
   'strata.io/strataclusters/finalizers': ['update'],
   'apps/statefulsets': ['get', 'list', 'watch', 'create', 'update', 'patch'],
   '/services': ['get', 'list', 'watch', 'create', 'update', 'patch'],
-  '/secrets': ['get', 'list', 'watch', 'create', 'update', 'patch'],
+  '/secrets': ['get', 'create'],
   '/configmaps': ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
   'policy/poddisruptionbudgets': ['get', 'list', 'watch', 'create', 'update', 'patch'],
   '/pods': ['get', 'list', 'watch', 'delete'],

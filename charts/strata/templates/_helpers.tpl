@@ -83,8 +83,12 @@ Leases for leader election are granted separately, in the release namespace only
   resources: [statefulsets]
   verbs: [get, list, watch, create, update, patch]
 - apiGroups: [""]
-  resources: [services, secrets]
+  resources: [services]
   verbs: [get, list, watch, create, update, patch]
+{{- /* Secrets: read the one spec.s3.credentialsSecret names, create the generated one once; never list them. */}}
+- apiGroups: [""]
+  resources: [secrets]
+  verbs: [get, create]
 - apiGroups: [""]
   resources: [configmaps]
   verbs: [get, list, watch, create, update, patch, delete]
