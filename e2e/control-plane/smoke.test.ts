@@ -2,7 +2,7 @@
 // controller-manager's controllers act, the scheduler binds to a registered Node. Nothing runs pods yet (no
 // node agent), so pods stay Pending; the checks stop at the objects the controllers write.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControlPlane } from './control-plane.js';
+import { ControlPlane, runCommand } from './control-plane.js';
 
 const NS = 'strata-smoke';
 // A cold build.sh compiles Kubernetes (tens of minutes on 2 cores); a cached one takes a second.
@@ -188,6 +188,25 @@ describe('local Kubernetes control plane', () => {
     // OrderedReady: without a node agent web-0 never becomes Ready, so web-1 is not created.
     const web1 = await cp.kubectl(['-n', NS, 'get', 'pod', 'web-1'], { allowFailure: true });
     expect(web1.code).not.toBe(0);
+  });
+
+  it('authenticates a service-account token the way an in-cluster client does', async () => {
+    // What a pod (the operator) gets: a TokenRequest token and the cluster CA, and the apiserver's address.
+    const token = (await cp.kubectl(['-n', NS, 'create', 'token', 'default'])).stdout.trim();
+    const server = cp.ports().K8S_APISERVER_URL;
+    const whoami = await runCommand('kubectl', [
+      '--kubeconfig=/dev/null',
+      `--server=${server}`,
+      `--certificate-authority=${cp.pkiDir}/ca.crt`,
+      `--token=${token}`,
+      'auth',
+      'whoami',
+      '-o',
+      'json',
+    ]);
+    expect(whoami.stderr).toBe('');
+    const review = JSON.parse(whoami.stdout) as { status: { userInfo: { username: string } } };
+    expect(review.status.userInfo.username).toBe(`system:serviceaccount:${NS}:default`);
   });
 
   it('runs the garbage collector', async () => {
