@@ -44,6 +44,7 @@ describe('rolling restart of a 3-node cluster under S3 load', () => {
     for (const id of ids) {
       const before = await strataJson<ClusterStatus>(['cluster', 'status'], env);
       if (before.leaderId === id) {
+        console.log(`node-${id} leads: moving leadership away first`);
         // As an operator would: hand leadership to another voter before restarting the leader.
         const newLeader = await admin.transferLeadership();
         expect(newLeader).not.toBe(id);
@@ -78,7 +79,7 @@ describe('rolling restart of a 3-node cluster under S3 load', () => {
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/^nodes: +3 \(3 online, 3 voters\)$/m);
     await load.stop();
-    console.log(`rolling restart: ${JSON.stringify(load.counts)} requests, ${load.objects.size} objects acknowledged`);
+    console.log(`rolling restart: requests ${JSON.stringify(load.counts)}, slowest ms ${JSON.stringify(load.slowestMs)}, ${load.objects.size} objects acknowledged`);
 
     expect(load.failures).toEqual([]);
     expect(load.counts.multipart).toBeGreaterThan(0);

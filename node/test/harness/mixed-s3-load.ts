@@ -45,6 +45,8 @@ export class MixedS3Load {
   readonly objects = new Map<string, string>();
   readonly failures: string[] = [];
   readonly counts: Counts = { put: 0, get: 0, list: 0, multipart: 0 };
+  /** The slowest successful request of each kind, in ms (SDK retries and server-side waits included). */
+  readonly slowestMs: Counts = { put: 0, get: 0, list: 0, multipart: 0 };
   private readonly clients = new Map<number, S3Client>();
   private readonly inRotation = new Set<number>();
   private readonly inFlight = new Map<number, number>();
@@ -128,12 +130,15 @@ export class MixedS3Load {
   }
 
   /** A client of a node in rotation, counted in flight until `fn` settles. */
-  private async withClient<T>(fn: (client: S3Client) => Promise<T>): Promise<T> {
+  private async withClient<T>(kind: keyof Counts, fn: (client: S3Client) => Promise<T>): Promise<T> {
     const ids = [...this.inRotation];
     const id = ids[Math.floor(Math.random() * ids.length)]!;
     this.inFlight.set(id, (this.inFlight.get(id) ?? 0) + 1);
+    const started = Date.now();
     try {
-      return await fn(this.clients.get(id)!);
+      const result = await fn(this.clients.get(id)!);
+      this.slowestMs[kind] = Math.max(this.slowestMs[kind], Date.now() - started);
+      return result;
     } finally {
       this.inFlight.set(id, this.inFlight.get(id)! - 1);
     }
@@ -161,7 +166,7 @@ export class MixedS3Load {
     const data = randomData(this.sizeOf(i));
     this.counts.put++;
     try {
-      await this.withClient((c) => c.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: data })));
+      await this.withClient('put', (c) => c.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: data })));
       this.objects.set(key, sha256(data));
     } catch (err) {
       this.failures.push(`PUT ${key}: ${describe(err)}`);
@@ -172,7 +177,7 @@ export class MixedS3Load {
     if (key === undefined) return;
     this.counts.get++;
     try {
-      const hash = await this.withClient(async (c) => {
+      const hash = await this.withClient('get', async (c) => {
         const res = await c.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: key }));
         return (await sha256OfStream(res.Body as AsyncIterable<Uint8Array>)).hash;
       });
@@ -187,7 +192,7 @@ export class MixedS3Load {
     const expected = [...this.objects.keys()];
     this.counts.list++;
     try {
-      const seen = await this.withClient(async (c) => {
+      const seen = await this.withClient('list', async (c) => {
         const keys = new Set<string>();
         let token: string | undefined;
         do {
@@ -209,7 +214,7 @@ export class MixedS3Load {
     const key = `mpu-${String(i).padStart(5, '0')}`;
     const parts = [randomData(5 * MiB), randomData(100_000 + (i % 1000))];
     this.counts.multipart++;
-    await this.withClient(async (c) => {
+    await this.withClient('multipart', async (c) => {
       let uploadId: string | undefined;
       try {
         const created = await c.send(new CreateMultipartUploadCommand({ Bucket: this.options.bucket, Key: key }));
