@@ -2,7 +2,6 @@
 // of the API server with SubjectAccessReviews), the StrataCluster from values on the next upgrade, and what
 // `helm uninstall` keeps. No pods run here (no kubelet), so the operator itself is not exercised.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlPlane, REPO_ROOT, runCommand } from '../control-plane/control-plane.js';
@@ -16,14 +15,6 @@ const PORTS = {
   K8S_KCM_PORT: '48257',
   K8S_SCHEDULER_PORT: '48259',
 };
-
-/**
- * Skip build.sh when the binaries are cached: its `etcd --version | head -1` under pipefail sometimes ends
- * start.sh with SIGPIPE (exit 141) even though nothing needs building.
- */
-function builtAlready(): boolean {
-  return existsSync(join(REPO_ROOT, '.cache', 'k8s', process.env.K8S_VERSION ?? 'v1.32.4', 'bin', 'kube-apiserver'));
-}
 const CHART = join(REPO_ROOT, 'charts', 'strata');
 const SYSTEM_NS = 'strata-system';
 const TEAM_NS = 'team-a';
@@ -71,7 +62,7 @@ async function exists(args: string[]): Promise<boolean> {
 
 beforeAll(async () => {
   helmBin = execFileSync(join(REPO_ROOT, 'scripts', 'fetch-helm.sh'), { encoding: 'utf8' }).trim();
-  cp = await ControlPlane.start({ run: 'h7-chart', env: PORTS, build: !builtAlready() });
+  cp = await ControlPlane.start({ run: 'h7-chart', env: PORTS });
 }, START_TIMEOUT_MS);
 
 afterAll(async () => {

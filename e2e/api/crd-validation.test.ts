@@ -1,6 +1,6 @@
 // The StrataCluster CRD against a real API server (e2e/control-plane): the schema, the CEL rules and the
 // subresources as a user meets them through kubectl. Every refusal must name the field it refuses.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,14 +19,6 @@ const PORTS = {
   K8S_KCM_PORT: '47257',
   K8S_SCHEDULER_PORT: '47259',
 };
-
-/**
- * Skip build.sh when the binaries are cached: its `etcd --version | head -1` under pipefail sometimes ends
- * start.sh with SIGPIPE (exit 141) even though nothing needs building.
- */
-function builtAlready(): boolean {
-  return existsSync(join(REPO_ROOT, '.cache', 'k8s', process.env.K8S_VERSION ?? 'v1.32.4', 'bin', 'kube-apiserver'));
-}
 
 let cp: ControlPlane;
 
@@ -54,7 +46,7 @@ let counter = 0;
 const uniqueName = () => `c${++counter}`;
 
 beforeAll(async () => {
-  cp = await ControlPlane.start({ run: 'h7-api', env: PORTS, build: !builtAlready() });
+  cp = await ControlPlane.start({ run: 'h7-api', env: PORTS });
   await cp.kubectl(['apply', '--server-side', '-f', join(REPO_ROOT, 'crds', 'strata.io_strataclusters.yaml')]);
   await cp.kubectl(['wait', '--for', 'condition=Established', '--timeout', '60s', `crd/${STRATA_CRD_NAME}`]);
   await cp.kubectl(['create', 'namespace', NS], { allowFailure: true });
