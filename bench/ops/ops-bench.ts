@@ -55,6 +55,8 @@ interface Flags {
   diskProbeMiB: number;
   fsyncEveryMiB: number;
   loopbackSeconds: number;
+  settleSeconds: number;
+  keepData: boolean;
   runs: ClusterRun['label'][];
   dataRoot: string;
 }
@@ -75,12 +77,14 @@ function parseFlags(argv: string[]): Flags {
       'disk-probe-mib': { type: 'string', default: '512' },
       'fsync-every-mib': { type: 'string', default: '16' },
       'loopback-seconds': { type: 'string', default: '3' },
+      'settle-seconds': { type: 'string', default: '10' },
+      'keep-data': { type: 'boolean', default: false },
       runs: { type: 'string', default: 'unthrottled,throttled' },
       'data-root': { type: 'string', default: path.join(repoRoot, '.cache', 'bench', `ops-${process.pid}`) },
     },
   });
   const positive = (name: string): number => {
-    const raw = (values as Record<string, string | undefined>)[name];
+    const raw = (values as Record<string, unknown>)[name] as string | undefined;
     const v = Number(raw);
     if (!(v > 0)) throw new Error(`--${name} must be a positive number, got ${raw}`);
     return v;
@@ -93,6 +97,7 @@ function parseFlags(argv: string[]): Flags {
     verifyObjects: Math.round(positive('verify-objects')), moveTimeoutSeconds: positive('move-timeout-seconds'),
     stripeSize: values['stripe-size'] ?? '1MiB', diskProbeMiB: Math.round(positive('disk-probe-mib')),
     fsyncEveryMiB: Math.round(positive('fsync-every-mib')), loopbackSeconds: positive('loopback-seconds'),
+    settleSeconds: Number(values['settle-seconds']), keepData: values['keep-data'] ?? false,
     runs: runs as ClusterRun['label'][], dataRoot: path.resolve(values['data-root'] ?? ''),
   };
 }
@@ -212,6 +217,11 @@ async function runCluster(label: ClusterRun['label'], flags: Flags): Promise<Clu
 
     let admin: AdminClient = cluster.admin();
     run.lostNodeChunks = (await admin.storageStatus()).nodes.find((n) => n.nodeId === 4)?.chunks ?? 0;
+    const before = await admin.leaderClusterStatus();
+    const n4 = before.nodes.find((n) => n.id === 4);
+    run.lostNodeRole = before.leaderId === 4 ? 'leader' : n4?.voter === true ? 'voter' : 'learner';
+    // The fill's dirty pages and compactions settle before anything is measured.
+    if (flags.settleSeconds > 0) await sleep(flags.settleSeconds * 1000);
     const window = { windowMs: flags.windowSeconds * 1000 };
     const marks: Record<string, number> = {};
     if (throttled) {
@@ -220,7 +230,7 @@ async function runCluster(label: ClusterRun['label'], flags: Flags): Promise<Clu
       await sleep(flags.restSeconds * 1000);
     }
 
-    log(`${label}: SIGKILL node-4 (${run.lostNodeChunks} chunks), remove --force`);
+    log(`${label}: SIGKILL node-4 (${run.lostNodeRole}, ${run.lostNodeChunks} chunks), remove --force`);
     const cpu0 = cpuNow(cluster, [1, 2, 3]);
     const t0 = performance.now();
     marks.rest4To = t0;
@@ -262,14 +272,15 @@ async function runCluster(label: ClusterRun['label'], flags: Flags): Promise<Clu
         rest4: phase(marks.rest4From, marks.rest4To), recovery: phase(marks.rest4To, marks.recoveryTo),
         rest3: phase(marks.recoveryTo, marks.rest3To), rebalance: phase(marks.rebalanceFrom, marks.rebalanceTo),
       };
-      if (loop.errors.length > 0) log(`${label}: GET errors, e.g. ${loop.errors[0]}`);
+      run.getErrorSamples = [...loop.errors];
+      if (loop.errors.length > 0) log(`${label}: GET errors, e.g. ${loop.errors.join(' | ')}`);
       loop = undefined;
     }
     log(`${label}: reading back up to ${flags.verifyObjects} objects by SHA-256`);
     const v = await objects.verify(flags.verifyObjects);
     run.verified = v.verified;
     run.bad = v.bad;
-    keep = v.bad.length > 0 || run.unrecoverable > 0;
+    keep = flags.keepData || v.bad.length > 0 || run.unrecoverable > 0;
   } catch (err) {
     run.error = describe(err).split('\n')[0];
     log(`${label}: ${describe(err)}\n${cluster.tails()}`);

@@ -49,6 +49,10 @@ export interface ClusterRun {
   fillSeconds: number;
   /** Shard bytes and chunks the lost node held (storage status before the kill). */
   lostNodeChunks: number;
+  /** What node 4 was in Raft when it was killed: 'leader', 'voter' or 'learner'. */
+  lostNodeRole?: string;
+  /** A few foreground GET failures, as the client saw them. */
+  getErrorSamples?: string[];
   recovery: MoveFigure;
   rebalance: MoveFigure;
   foreground?: ForegroundPhases;
@@ -130,7 +134,8 @@ export function buildFigureLines(m: OpsMeasurements): FigureLine[] {
   for (const run of m.runs) {
     const f = run.foreground;
     lines.push({ ...base('fill_mib_per_s', round(run.filledBytes / 1048576 / run.fillSeconds), 'MiB/s'), run: run.label,
-      objects: run.objects, bytes: run.filledBytes, seconds: round(run.fillSeconds), lostNodeChunks: run.lostNodeChunks });
+      objects: run.objects, bytes: run.filledBytes, seconds: round(run.fillSeconds), lostNodeChunks: run.lostNodeChunks,
+      lostNodeRole: run.lostNodeRole ?? null });
     lines.push(moveLine('recovery_mib_per_s', run, run.recovery, l, f?.recovery));
     lines.push(moveLine('rebalance_mib_per_s', run, run.rebalance, l, f?.rebalance));
     if (f !== undefined) {
@@ -140,7 +145,8 @@ export function buildFigureLines(m: OpsMeasurements): FigureLine[] {
       lines.push(latencyLine('rebalance', f.rebalance, f.rest3));
     }
     lines.push({ ...base('objects_verified', run.verified, 'objects'), run: run.label, bad: run.bad.length,
-      badSamples: run.bad.slice(0, 3).join(' | '), unrecoverable: run.unrecoverable, ...(run.error === undefined ? {} : { error: run.error }) });
+      badSamples: run.bad.slice(0, 3).join(' | '), unrecoverable: run.unrecoverable,
+      getErrorSamples: (run.getErrorSamples ?? []).slice(0, 3).join(' | '), ...(run.error === undefined ? {} : { error: run.error }) });
   }
   return lines;
 }
