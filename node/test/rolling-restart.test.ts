@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminClient } from '../src/client/admin-client.js';
 import type { ClusterStatus } from '../src/ports/admin-service.js';
+import type { RecoveryStatus, StorageStatus } from '../src/ports/maintenance-admin.js';
 import { MixedS3Load } from './harness/mixed-s3-load.js';
 import { strata, strataJson, waitRejoined } from './harness/strata-cli.js';
 import { TestCluster } from './harness/test-cluster.js';
@@ -78,6 +79,9 @@ describe('rolling restart of a 3-node cluster under S3 load', () => {
     const status = await strata(['cluster', 'status'], env);
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/^nodes: +3 \(3 online, 3 voters\)$/m);
+    // A restart is not a loss: no rebuild started (recovery_timeout is 10m), nothing degraded.
+    expect(await strataJson<RecoveryStatus>(['recovery', 'status'], env)).toMatchObject({ inProgress: 0, nodes: [], unrecoverable: 0 });
+    expect((await strataJson<StorageStatus>(['storage', 'status'], env)).degradedChunks).toBe(0);
     await load.stop();
     console.log(`rolling restart: requests ${JSON.stringify(load.counts)}, slowest ms ${JSON.stringify(load.slowestMs)}, ${load.objects.size} objects acknowledged`);
 
