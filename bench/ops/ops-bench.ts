@@ -77,7 +77,7 @@ function parseFlags(argv: string[]): Flags {
       'disk-probe-mib': { type: 'string', default: '512' },
       'fsync-every-mib': { type: 'string', default: '16' },
       'loopback-seconds': { type: 'string', default: '3' },
-      'settle-seconds': { type: 'string', default: '10' },
+      'settle-seconds': { type: 'string', default: '45' },
       'keep-data': { type: 'boolean', default: false },
       runs: { type: 'string', default: 'unthrottled,throttled' },
       'data-root': { type: 'string', default: path.join(repoRoot, '.cache', 'bench', `ops-${process.pid}`) },
@@ -189,6 +189,22 @@ function cpuSince(cluster: OpsCluster, ids: number[], from: ReturnType<typeof cp
   return { nodesCpuSeconds: now.nodes - from.nodes, machineBusyPct: busyPct(from.machine, now.machine) };
 }
 
+/**
+ * Waits until the nodes are quiet (together under a third of a core over the last 2 s) or `maxSeconds`
+ * pass, at least 3 s; returns the seconds waited.
+ */
+async function settle(cluster: OpsCluster, ids: number[], maxSeconds: number): Promise<number> {
+  const t0 = performance.now();
+  const readings = [cpuNow(cluster, ids).nodes];
+  for (;;) {
+    await sleep(1000);
+    readings.push(cpuNow(cluster, ids).nodes);
+    const waited = (performance.now() - t0) / 1000;
+    const recent = readings.length >= 3 ? (readings[readings.length - 1] - readings[readings.length - 3]) / 2 : Number.POSITIVE_INFINITY;
+    if ((waited >= 3 && recent < 0.33) || waited >= maxSeconds) return waited;
+  }
+}
+
 const serverSpan = (p: { startedMs?: number; finishedMs?: number }): number | undefined =>
   p.startedMs !== undefined && p.finishedMs !== undefined && p.finishedMs >= p.startedMs ? p.finishedMs - p.startedMs : undefined;
 
@@ -220,8 +236,14 @@ async function runCluster(label: ClusterRun['label'], flags: Flags): Promise<Clu
     const before = await admin.leaderClusterStatus();
     const n4 = before.nodes.find((n) => n.id === 4);
     run.lostNodeRole = before.leaderId === 4 ? 'leader' : n4?.voter === true ? 'voter' : 'learner';
-    // The fill's dirty pages and compactions settle before anything is measured.
-    if (flags.settleSeconds > 0) await sleep(flags.settleSeconds * 1000);
+    // A lost leader adds an election to the figure and varies run to run: the lost node is a follower.
+    if (before.leaderId === 4) {
+      await admin.transferLeadership(1);
+      run.lostNodeRole = 'voter (leadership moved away first)';
+    }
+    // The fill's dirty pages, compactions and snapshots settle before anything is measured.
+    run.settleSeconds = await settle(cluster, [1, 2, 3, 4], flags.settleSeconds);
+    log(`${label}: settled after ${run.settleSeconds.toFixed(0)} s`);
     const window = { windowMs: flags.windowSeconds * 1000 };
     const marks: Record<string, number> = {};
     if (throttled) {
@@ -313,7 +335,7 @@ async function main(): Promise<number> {
   for (const line of lines) process.stdout.write(`${JSON.stringify(line)}\n`);
   process.stdout.write(`\n${renderTable(m, lines)}\n`);
   const broken = runs.filter((r) => r.bad.length > 0 || r.unrecoverable > 0);
-  if (broken.length === 0) fs.rmSync(flags.dataRoot, { recursive: true, force: true });
+  if (broken.length === 0 && !flags.keepData) fs.rmSync(flags.dataRoot, { recursive: true, force: true });
   for (const r of broken) log(`${r.label}: MISBEHAVIOUR: ${r.bad.length} objects read back wrong, ${r.unrecoverable} unrecoverable chunks`);
   return broken.length > 0 ? 1 : 0;
 }

@@ -49,6 +49,13 @@ describe('buildFigureLines', () => {
     expect(find(lines, 'recovery_mib_per_s', 'run', 'throttled')).toMatchObject({ p50Ms: 12, p99Ms: 12 });
   });
 
+  it('notes a recovery whose progress counted fewer chunks than node-4 held', () => {
+    const lines = buildFigureLines(measurements([run('unthrottled', { lostNodeChunks: 310, recovery: { bytes: 100 * MiB, chunks: 115, wallMs: 9000 } })]));
+    expect(String(find(lines, 'recovery_mib_per_s', 'run', 'unthrottled')!.note)).toContain('115 of the 310 chunks');
+    const whole = buildFigureLines(measurements([run('unthrottled')]));
+    expect(find(whole, 'recovery_mib_per_s', 'run', 'unthrottled')!.note).toBeUndefined();
+  });
+
   it('gives an unfinished move no rate and no verdict, and names why', () => {
     const lines = buildFigureLines(measurements([run('unthrottled', { recovery: { bytes: 10 * MiB, chunks: 3, wallMs: 300_000, error: 'not done after 300 s' } })]));
     expect(find(lines, 'recovery_mib_per_s', 'run', 'unthrottled')).toMatchObject({ value: null, ratio: null, met: null, error: 'not done after 300 s' });

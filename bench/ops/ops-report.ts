@@ -51,6 +51,8 @@ export interface ClusterRun {
   lostNodeChunks: number;
   /** What node 4 was in Raft when it was killed: 'leader', 'voter' or 'learner'. */
   lostNodeRole?: string;
+  /** Seconds waited after the fill for the nodes to go quiet. */
+  settleSeconds?: number;
   /** A few foreground GET failures, as the client saw them. */
   getErrorSamples?: string[];
   recovery: MoveFigure;
@@ -95,6 +97,10 @@ function moveLine(metric: string, run: ClusterRun, move: MoveFigure, limits: Lim
     machineBusyPct: move.machineBusyPct === undefined ? null : round(move.machineBusyPct, 0),
   };
   if (move.error !== undefined) line.error = move.error;
+  // The status's progress is the leader's; fewer chunks than the lost node held means it restarted.
+  if (metric === 'recovery_mib_per_s' && run.lostNodeChunks > 0 && move.chunks < run.lostNodeChunks) {
+    line.note = `progress counted ${move.chunks} of the ${run.lostNodeChunks} chunks node-4 held (restarted, e.g. on a leader change): rate understated`;
+  }
   if (metric === 'recovery_mib_per_s' && run.label === 'unthrottled') {
     line.target = `>=${RECOVERY_TARGET}x limit`;
     line.met = line.ratio === null ? null : (line.ratio as number) >= RECOVERY_TARGET;
@@ -135,7 +141,7 @@ export function buildFigureLines(m: OpsMeasurements): FigureLine[] {
     const f = run.foreground;
     lines.push({ ...base('fill_mib_per_s', round(run.filledBytes / 1048576 / run.fillSeconds), 'MiB/s'), run: run.label,
       objects: run.objects, bytes: run.filledBytes, seconds: round(run.fillSeconds), lostNodeChunks: run.lostNodeChunks,
-      lostNodeRole: run.lostNodeRole ?? null });
+      lostNodeRole: run.lostNodeRole ?? null, settleSeconds: run.settleSeconds === undefined ? null : round(run.settleSeconds, 1) });
     lines.push(moveLine('recovery_mib_per_s', run, run.recovery, l, f?.recovery));
     lines.push(moveLine('rebalance_mib_per_s', run, run.rebalance, l, f?.rebalance));
     if (f !== undefined) {
