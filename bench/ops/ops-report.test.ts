@@ -18,7 +18,7 @@ function run(label: ClusterRun['label'], extra: Partial<ClusterRun> = {}): Clust
 function measurements(runs: ClusterRun[]): OpsMeasurements {
   return {
     machine: { cores: 2, memTotalMiB: 24105, cpuModel: 'test cpu', loadAvgStart: [1, 2, 3], loadAvgEnd: [4, 5, 6] },
-    sizes: { erasure: '2+1', stripeSizeBytes: MiB, objectSizesMiB: [1, 4, 2, 3], fillTargetMiB: 512, getObjectBytes: MiB, getConcurrency: 8, windowSeconds: 3 },
+    sizes: { erasure: '2+1', stripeSizeBytes: MiB, objectSizesMiB: [1, 4, 2, 3], fillTargetMiB: 512, getObjectBytes: MiB, getConcurrency: 8, windowSeconds: 3, readCacheBytes: 0 },
     limits: { diskWriteMiBps: 200, diskReadMiBps: 800, loopbackMiBps: 1000, diskWriteMiB: 512, fsyncEveryMiB: 16, diskReadMode: 'direct', loopbackSeconds: 3 },
     runs,
   };

@@ -75,6 +75,8 @@ export interface OpsMeasurements {
     getObjectBytes: number;
     getConcurrency: number;
     windowSeconds: number;
+    /** `[data] cache_size` of the nodes (0: every GET reads shards). */
+    readCacheBytes: number;
   };
   limits: LimitsDetail;
   runs: ClusterRun[];
@@ -132,7 +134,7 @@ export function buildFigureLines(m: OpsMeasurements): FigureLine[] {
       loadAvgStart: m.machine.loadAvgStart.map((v) => round(v)).join(','), loadAvgEnd: m.machine.loadAvgEnd.map((v) => round(v)).join(','),
       erasure: m.sizes.erasure, stripeSizeBytes: m.sizes.stripeSizeBytes, objectSizesMiB: m.sizes.objectSizesMiB.join(','),
       fillTargetMiB: m.sizes.fillTargetMiB, getObjectBytes: m.sizes.getObjectBytes, getConcurrency: m.sizes.getConcurrency,
-      windowSeconds: m.sizes.windowSeconds },
+      windowSeconds: m.sizes.windowSeconds, readCacheBytes: m.sizes.readCacheBytes },
     { ...base('disk_write_mib_per_s', round(l.diskWriteMiBps), 'MiB/s'), blockBytes: 1048576, bytes: l.diskWriteMiB * 1048576, fsyncEveryMiB: l.fsyncEveryMiB },
     { ...base('disk_read_mib_per_s', round(l.diskReadMiBps), 'MiB/s'), mode: l.diskReadMode },
     { ...base('loopback_tcp_mib_per_s', round(l.loopbackMiBps), 'MiB/s'), seconds: l.loopbackSeconds },
@@ -164,7 +166,7 @@ export function renderTable(m: OpsMeasurements, lines: FigureLine[]): string {
   const out: string[] = [];
   const s = m.sizes;
   out.push(`machine: ${m.machine.cores} cores (${m.machine.cpuModel}), ${m.machine.memTotalMiB} MiB RAM, load average ${m.machine.loadAvgStart.map((v) => v.toFixed(1)).join(' ')} at start, ${m.machine.loadAvgEnd.map((v) => v.toFixed(1)).join(' ')} at end`);
-  out.push(`sizes: erasure ${s.erasure}, stripe ${s.stripeSizeBytes / 1024} KiB, objects of ${s.objectSizesMiB.join('/')} MiB up to ${s.fillTargetMiB} MiB per cluster; GET ${s.getObjectBytes / 1048576} MiB objects, ${s.getConcurrency} in flight, windows of ${s.windowSeconds} s`);
+  out.push(`sizes: erasure ${s.erasure}, stripe ${s.stripeSizeBytes / 1024} KiB, objects of ${s.objectSizesMiB.join('/')} MiB up to ${s.fillTargetMiB} MiB per cluster; GET ${s.getObjectBytes / 1048576} MiB objects, ${s.getConcurrency} in flight, windows of ${s.windowSeconds} s, read cache ${s.readCacheBytes === 0 ? 'off' : `${s.readCacheBytes / 1048576} MiB`}`);
   out.push('');
   out.push('limits');
   for (const line of lines.filter((x) => /^(disk|loopback)/.test(String(x.metric)))) {
