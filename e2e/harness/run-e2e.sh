@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# `make e2e`: helm, the control plane binaries (cached: STRATA_K8S_CACHE or .cache/k8s), then the vitest
+# project e2e (files one after another). Ends with one line "e2e: N passed, M failed, S skipped in T s".
+# dist/ must be built first (the Makefile's e2e target depends on build).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+start=$(date +%s)
+out=.cache/test-results
+mkdir -p "$out"
+report="$out/e2e.json"
+rm -f "$report"
+
+echo "== e2e: helm ($(bash scripts/fetch-helm.sh))"
+echo "== e2e: control plane binaries (cold: ~15-18 min on 2 cores; cached: a second)"
+bash e2e/control-plane/build.sh
+
+echo "== e2e: vitest project e2e"
+set +e
+npx vitest run --project e2e --reporter=default --reporter=json --outputFile.json="$report" "$@"
+status=$?
+set -e
+
+if [ -f "$report" ]; then
+  node -e "
+    const r = require('./$report');
+    const failedFiles = r.testResults.filter((f) => f.status === 'failed').map((f) => f.name.replace(process.cwd() + '/', ''));
+    console.log('e2e: ' + r.numPassedTests + ' passed, ' + r.numFailedTests + ' failed, ' + (r.numPendingTests + r.numTodoTests) + ' skipped in $(( $(date +%s) - start )) s');
+    if (failedFiles.length) console.log('e2e: failed files: ' + failedFiles.join(', '));
+  "
+else
+  echo "e2e: no report (vitest exited ${status} before writing one) after $(( $(date +%s) - start )) s"
+  [ "$status" -ne 0 ] || status=1
+fi
+exit "$status"
