@@ -209,6 +209,13 @@ async function settle(cluster: OpsCluster, ids: number[], maxSeconds: number): P
   }
 }
 
+async function leaderOf(admin: AdminClient): Promise<number | undefined> {
+  return admin.leaderClusterStatus().then((s) => s.leaderId, () => undefined);
+}
+
+const changed = (a: number | undefined, b: number | undefined): string | undefined =>
+  a !== undefined && b !== undefined && a !== b ? `node-${a} -> node-${b}` : undefined;
+
 const serverSpan = (p: { startedMs?: number; finishedMs?: number }): number | undefined =>
   p.startedMs !== undefined && p.finishedMs !== undefined && p.finishedMs >= p.startedMs ? p.finishedMs - p.startedMs : undefined;
 
@@ -265,12 +272,14 @@ async function runCluster(label: ClusterRun['label'], flags: Flags): Promise<Clu
     await cluster.kill(4);
     admin = cluster.admin();
     await admin.removeNode(4, { force: true });
+    const leaderAtRecovery = await leaderOf(admin);
     const rec = await timeMove(`${label} recovery`, flags,
       async () => ({ recovery: await admin.recoveryStatus(), storage: await admin.storageStatus() }),
       (s) => s.storage.degradedChunks === 0 && s.recovery.nodes.length === 0 && s.recovery.inProgress === 0,
       (s) => ({ bytes: s.recovery.progress.bytesDone, chunks: s.recovery.progress.chunksDone, serverMs: serverSpan(s.recovery.progress) }), t0);
     marks.recoveryTo = performance.now();
-    run.recovery = { bytes: rec.bytes, chunks: rec.chunks, wallMs: rec.wallMs, serverMs: rec.serverMs, error: rec.error, ...cpuSince(cluster, [1, 2, 3], cpu0) };
+    run.recovery = { bytes: rec.bytes, chunks: rec.chunks, wallMs: rec.wallMs, serverMs: rec.serverMs, error: rec.error, ...cpuSince(cluster, [1, 2, 3], cpu0),
+      leaderChange: changed(leaderAtRecovery, await leaderOf(admin)) };
     run.unrecoverable = rec.last?.recovery.unrecoverable ?? 0;
     log(`${label}: recovery ${(rec.bytes / MiB).toFixed(1)} MiB, ${rec.chunks} chunks in ${(rec.wallMs / 1000).toFixed(1)} s${rec.error === undefined ? '' : ` (${rec.error})`}`);
 
@@ -283,13 +292,18 @@ async function runCluster(label: ClusterRun['label'], flags: Flags): Promise<Clu
     const cpu2 = cpuNow(cluster, [1, 2, 3, 5]);
     const t2 = performance.now();
     marks.rebalanceFrom = t2;
+    const leaderAtRebalance = await leaderOf(admin);
     await admin.rebalance();
+    // 'idle' after the POST means the leader now answering has no rebalance: it was dropped (leader change).
     const reb = await timeMove(`${label} rebalance`, flags, () => admin.rebalanceStatus(),
-      (s) => s.state === 'done' || s.state === 'failed',
+      (s) => s.state !== 'running',
       (s) => ({ bytes: s.progress.bytesDone, chunks: s.progress.chunksDone, serverMs: serverSpan(s.progress) }), t2);
     marks.rebalanceTo = performance.now();
-    const failed = reb.last?.state === 'failed' ? `rebalance failed: ${reb.last.progress.lastError ?? 'no reason given'}` : undefined;
-    run.rebalance = { bytes: reb.bytes, chunks: reb.chunks, wallMs: reb.wallMs, serverMs: reb.serverMs, error: reb.error ?? failed, ...cpuSince(cluster, [1, 2, 3, 5], cpu2) };
+    const leaderChange = changed(leaderAtRebalance, await leaderOf(admin));
+    const failed = reb.last?.state === 'failed' ? `rebalance failed: ${reb.last.progress.lastError ?? 'no reason given'}`
+      : reb.last?.state === 'idle' ? `rebalance dropped: the leader reports state idle before done${leaderChange === undefined ? '' : ` (leader ${leaderChange})`}` : undefined;
+    run.rebalance = { bytes: reb.bytes, chunks: reb.chunks, wallMs: reb.wallMs, serverMs: reb.serverMs, error: reb.error ?? failed,
+      ...cpuSince(cluster, [1, 2, 3, 5], cpu2), leaderChange };
     log(`${label}: rebalance ${(reb.bytes / MiB).toFixed(1)} MiB, ${reb.chunks} chunks in ${(reb.wallMs / 1000).toFixed(1)} s, spread ${reb.last?.spread.toFixed(3) ?? '?'}`);
 
     if (loop !== undefined) {

@@ -132,6 +132,8 @@ export interface MoveFigure {
   nodesCpuSeconds?: number;
   /** How busy the whole machine was over the move (every process, other users' too), % of all cores. */
   machineBusyPct?: number;
+  /** Set when the Raft leader (which runs the movers) changed during the move: `node-1 -> node-5`. */
+  leaderChange?: string;
 }
 
 /** Jiffies of the machine from /proc/stat's first line: busy (not idle, not iowait) and total. */

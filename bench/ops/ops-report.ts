@@ -99,6 +99,7 @@ function moveLine(metric: string, run: ClusterRun, move: MoveFigure, limits: Lim
     machineBusyPct: move.machineBusyPct === undefined ? null : round(move.machineBusyPct, 0),
   };
   if (move.error !== undefined) line.error = move.error;
+  if (move.leaderChange !== undefined) line.leaderChange = move.leaderChange;
   // The status's progress is the leader's; fewer chunks than the lost node held means it restarted.
   if (metric === 'recovery_mib_per_s' && run.lostNodeChunks > 0 && move.chunks < run.lostNodeChunks) {
     line.note = `progress counted ${move.chunks} of the ${run.lostNodeChunks} chunks node-4 held (restarted, e.g. on a leader change): rate understated`;
