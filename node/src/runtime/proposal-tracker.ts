@@ -1,5 +1,6 @@
 import type { Clock, TimerHandle } from '../platform/clock.js';
 import { StrataError } from '../platform/errors.js';
+import { nextSeq, type ProposalId } from './command-envelope.js';
 
 interface Waiter {
   resolve(value: unknown): void;
@@ -9,17 +10,23 @@ interface Waiter {
 }
 
 /**
- * Futures for this node's proposals, keyed by sequence number. A proposal that is not applied within the
- * timeout fails with a retryable Timeout whose outcome is unknown: the entry may still commit later.
+ * Futures for this process's proposals. Each gets an id (node, incarnation, seq) that no other process
+ * of this node ever uses, so an entry an earlier incarnation proposed (applied after a restart) never
+ * answers a proposal of this one. A proposal that is not applied within the timeout fails with a
+ * retryable Timeout whose outcome is unknown: the entry may still commit later.
  */
 export class ProposalTracker {
-  private nextSeq = 1;
+  private lastSeq = 0;
   private readonly waiters = new Map<number, Waiter>();
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly self: { nodeId: number; incarnation: number },
+  ) {}
 
-  register(timeoutMs: number): { seq: number; done: Promise<unknown> } {
-    const seq = this.nextSeq++;
+  register(timeoutMs: number): { id: ProposalId; done: Promise<unknown> } {
+    const seq = (this.lastSeq = nextSeq(this.lastSeq));
+    const id: ProposalId = { nodeId: this.self.nodeId, incarnation: this.self.incarnation, seq };
     const done = new Promise<unknown>((resolve, reject) => {
       const timer = this.clock.setTimeout(() => {
         this.waiters.delete(seq);
@@ -27,23 +34,31 @@ export class ProposalTracker {
       }, timeoutMs);
       this.waiters.set(seq, { resolve, reject, timer, startedMs: this.clock.nowMs() });
     });
-    return { seq, done };
+    return { id, done };
   }
 
-  /** Returns how long the proposal took, or undefined when nobody waits for it (any more). */
-  resolve(seq: number, value: unknown): number | undefined {
-    const waiter = this.take(seq);
+  /** True if `id` names a proposal of this process (whether or not anybody still waits for it). */
+  isOwn(id: ProposalId): boolean {
+    return id.nodeId === this.self.nodeId && id.incarnation === this.self.incarnation;
+  }
+
+  /**
+   * An entry carrying `id` was applied with this result. Returns how long the proposal took, or
+   * undefined when it is not a proposal of this process or nobody waits for it (any more).
+   */
+  resolve(id: ProposalId, value: unknown): number | undefined {
+    const waiter = this.isOwn(id) ? this.take(id.seq) : undefined;
     if (!waiter) return undefined;
     waiter.resolve(value);
     return this.clock.nowMs() - waiter.startedMs;
   }
 
-  reject(seq: number, err: unknown): void {
-    this.take(seq)?.reject(err);
+  reject(id: ProposalId, err: unknown): void {
+    if (this.isOwn(id)) this.take(id.seq)?.reject(err);
   }
 
   rejectAll(err: unknown): void {
-    for (const seq of [...this.waiters.keys()]) this.reject(seq, err);
+    for (const seq of [...this.waiters.keys()]) this.take(seq)?.reject(err);
   }
 
   get pending(): number {

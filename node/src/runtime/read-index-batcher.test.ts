@@ -3,12 +3,13 @@ import { StrataError } from '../platform/errors.js';
 import { SimClock } from '../testing/sim-clock.js';
 import { ReadIndexBatcher } from './read-index-batcher.js';
 
-function setup(options: { failRequests?: boolean } = {}) {
+function setup(options: { failRequests?: boolean; incarnation?: number } = {}) {
   const clock = new SimClock();
   const requests: string[] = [];
   const batcher = new ReadIndexBatcher({
     clock,
     nodeId: 7,
+    incarnation: options.incarnation ?? 3,
     timeoutMs: 1_000,
     retryAfterMs: 300,
     requestReadIndex: (context) => {
@@ -31,8 +32,8 @@ describe('ReadIndexBatcher', () => {
     const { batcher, requests } = setup();
     const reads = [batcher.read(), batcher.read(), batcher.read()];
     batcher.flush();
-    expect(requests).toEqual(['7:1']);
-    batcher.confirmed(new TextEncoder().encode('7:1'), 42);
+    expect(requests).toEqual(['7:3:1']);
+    batcher.confirmed(new TextEncoder().encode('7:3:1'), 42);
     batcher.applied(41);
     expect(await settled(reads[0]!)).toBe('pending');
     batcher.applied(42);
@@ -45,10 +46,10 @@ describe('ReadIndexBatcher', () => {
     batcher.flush();
     void batcher.read();
     batcher.flush();
-    expect(requests).toEqual(['7:1']);
-    batcher.confirmed(new TextEncoder().encode('7:1'), 5);
+    expect(requests).toEqual(['7:3:1']);
+    batcher.confirmed(new TextEncoder().encode('7:3:1'), 5);
     batcher.flush();
-    expect(requests).toEqual(['7:1', '7:2']);
+    expect(requests).toEqual(['7:3:1', '7:3:2']);
   });
 
   it('retries a round that Raft dropped silently, and after a leader change', async () => {
@@ -57,11 +58,11 @@ describe('ReadIndexBatcher', () => {
     batcher.flush();
     await clock.runFor(350);
     batcher.flush();
-    expect(requests).toEqual(['7:1', '7:2']);
+    expect(requests).toEqual(['7:3:1', '7:3:2']);
     batcher.leaderChanged();
     batcher.flush();
-    expect(requests).toEqual(['7:1', '7:2', '7:3']);
-    batcher.confirmed(new TextEncoder().encode('7:3'), 1);
+    expect(requests).toEqual(['7:3:1', '7:3:2', '7:3:3']);
+    batcher.confirmed(new TextEncoder().encode('7:3:3'), 1);
     batcher.applied(1);
     await read;
   });
@@ -78,5 +79,22 @@ describe('ReadIndexBatcher', () => {
     const outcome = expect(slow).rejects.toMatchObject({ code: 'Timeout' });
     await clock.runFor(1_001);
     await outcome;
+  });
+
+  it('ignores the answer to a round of an earlier process of this node (same node id, other incarnation)', async () => {
+    const before = setup({ incarnation: 3 });
+    void before.batcher.read();
+    before.batcher.flush();
+    const after = setup({ incarnation: 4 });
+    const read = after.batcher.read();
+    after.batcher.flush();
+    expect(after.requests).not.toEqual(before.requests);
+    // The leader answers the dead process's round at an index older than the new read: no effect.
+    after.batcher.confirmed(new TextEncoder().encode(before.requests[0]!), 1);
+    after.batcher.applied(1);
+    expect(await settled(read)).toBe('pending');
+    after.batcher.confirmed(new TextEncoder().encode(after.requests[0]!), 9);
+    after.batcher.applied(9);
+    await read;
   });
 });

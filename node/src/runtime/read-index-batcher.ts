@@ -29,6 +29,11 @@ export class ReadIndexBatcher {
     private readonly options: {
       clock: Clock;
       nodeId: number;
+      /**
+       * This process's incarnation (see command-envelope.ts): a leader's answer to a round of an earlier
+       * process of this node may arrive after a restart and must not confirm a round of this one.
+       */
+      incarnation: number;
       timeoutMs: number;
       /** An unconfirmed round older than this is presumed lost (Raft drops reads silently) and retried. */
       retryAfterMs: number;
@@ -56,7 +61,7 @@ export class ReadIndexBatcher {
     this.retryLostRounds();
     if (this.queued.length === 0) return;
     if ([...this.inFlight.values()].some((r) => r.index === undefined)) return;
-    const round: ReadRound = { context: `${this.options.nodeId}:${this.nextRound++}`, waiters: this.queued, startedMs: this.options.clock.nowMs() };
+    const round: ReadRound = { context: `${this.options.nodeId}:${this.options.incarnation}:${this.nextRound++}`, waiters: this.queued, startedMs: this.options.clock.nowMs() };
     this.queued = [];
     try {
       this.options.requestReadIndex(new TextEncoder().encode(round.context));

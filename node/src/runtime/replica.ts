@@ -6,7 +6,7 @@ import { decodeConfChange } from '../raft/conf-change-codec.js';
 import { MemoryRaftLog } from '../raft/memory-log.js';
 import { RawNode } from '../raft/raw-node.js';
 import { NONE, type ConfChange, type ConfState, type Entry, type Message, type NodeId, type RaftStatus, type Ready, type Snapshot } from '../raft/types.js';
-import { unwrapCommand, wrapCommand } from './command-envelope.js';
+import { newIncarnation, unwrapCommand, wrapCommand } from './command-envelope.js';
 import { decodeMemberContext, encodeMemberContext } from './member-context.js';
 import { ConfChangeWaiters } from './conf-change-waiters.js';
 import { ProposalTracker } from './proposal-tracker.js';
@@ -51,12 +51,16 @@ export class Replica {
 
   private constructor(private readonly options: ReplicaOptions) {
     this.clusterIdValue = options.clusterId;
-    this.proposals = new ProposalTracker(options.clock);
+    // Proposal ids and read contexts outlive this process (in the log, in flight to and from the
+    // leader); the incarnation keeps those of an earlier process of this node from answering ours.
+    const incarnation = newIncarnation(options.random);
+    this.proposals = new ProposalTracker(options.clock, { nodeId: options.nodeId, incarnation });
     this.confWaiters = new ConfChangeWaiters(options.clock);
     this.metrics = new ReplicaMetrics(options.metrics);
     this.reads = new ReadIndexBatcher({
       clock: options.clock,
       nodeId: options.nodeId,
+      incarnation,
       timeoutMs: options.readTimeoutMs,
       retryAfterMs: options.raft.tickMs * options.raft.electionTicks,
       requestReadIndex: (context) => this.node.readIndex(context),
@@ -133,11 +137,11 @@ export class Replica {
   async propose(command: Uint8Array): Promise<unknown> {
     this.assertRunning();
     const startedMs = this.options.clock.nowMs();
-    const { seq, done } = this.proposals.register(this.options.proposalTimeoutMs);
+    const { id, done } = this.proposals.register(this.options.proposalTimeoutMs);
     try {
-      this.node.propose(wrapCommand({ nodeId: this.nodeId, seq }, command));
+      this.node.propose(wrapCommand(id, command));
     } catch (err) {
-      this.proposals.reject(seq, this.withLeaderHint(err));
+      this.proposals.reject(id, this.withLeaderHint(err));
     }
     this.kick();
     try {
@@ -350,10 +354,10 @@ export class Replica {
       const command = unwrapCommand(entry.data);
       assert(command, () => `entry ${entry.index} has no proposal header`);
       const result = this.options.stateMachine.apply(entry.index, command.payload);
-      if (command.id.nodeId === this.nodeId) {
-        const tookMs = this.proposals.resolve(command.id.seq, result);
-        if (tookMs !== undefined) this.metrics.proposalSeconds.observe(tookMs / 1000);
-      }
+      // Only a proposal of this very process is answered: the same node before a restart used the same
+      // sequence numbers, and its entries can be applied long after it died.
+      const tookMs = this.proposals.resolve(command.id, result);
+      if (tookMs !== undefined) this.metrics.proposalSeconds.observe(tookMs / 1000);
     }
     this.applied = entry.index;
   }
