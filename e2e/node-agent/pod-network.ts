@@ -66,6 +66,7 @@ export class PodNetwork {
   private readonly prefix: string;
   private readonly byKey = new Map<string, PodSandbox>();
   private readonly used = new Set<number>();
+  private last = 1;
 
   constructor(private readonly options: PodNetworkOptions) {
     this.cidr = parseCidr(options.podCidr);
@@ -95,11 +96,17 @@ export class PodNetwork {
     await ipQuiet('link', 'del', this.bridge);
   }
 
+  /**
+   * The next free address after the last one given (as host-local IPAM does): an address freed a moment ago is
+   * not handed out again at once, so no neighbour (ARP) entry of the old pod's veth points at the new pod.
+   */
   private allocate(): string {
     const size = 2 ** (32 - this.cidr.prefix);
-    for (let offset = 2; offset < size - 1; offset++) {
+    for (let i = 0; i < size - 3; i++) {
+      const offset = 2 + ((this.last - 2 + 1 + i + (size - 3)) % (size - 3));
       if (!this.used.has(offset)) {
         this.used.add(offset);
+        this.last = offset;
         return ipString(this.cidr.base + offset);
       }
     }
@@ -158,6 +165,8 @@ export class PodNetwork {
     await ipQuiet('netns', 'del', sandbox.netns);
     await ipQuiet('link', 'del', `sv${sandbox.netns.slice(this.prefix.length)}`);
     rmSync(`/etc/netns/${sandbox.netns}`, { recursive: true, force: true });
+    // The host's neighbour entry for this address names the deleted veth's MAC: forget it for the next pod.
+    await ipQuiet('neigh', 'flush', 'to', sandbox.ip, 'dev', this.bridge);
     this.used.delete(ipNumber(sandbox.ip) - this.cidr.base);
   }
 

@@ -184,7 +184,9 @@ export class PodWorker {
     // One script for all containers would mount every volume; kubelet mounts only each container's own.
     for (const c of [...this.init, ...this.containers]) {
       const mounts: string[] = [];
-      for (const m of (c.spec.volumeMounts ?? []) as { name: string; mountPath: string; subPath?: string; readOnly?: boolean }[]) {
+      // Parents before children, so a mount inside another volume's mount lands on top of it.
+      const ordered = [...((c.spec.volumeMounts ?? []) as { name: string; mountPath: string; subPath?: string; readOnly?: boolean }[])].sort((a, b) => a.mountPath.length - b.mountPath.length);
+      for (const m of ordered) {
         const base = paths.get(m.name);
         if (!base) continue;
         const src = m.subPath ? join(base, m.subPath) : base;
