@@ -62,8 +62,12 @@ export class KubeView {
         reason: String(e.reason),
         message: String(e.message ?? e.note ?? ''),
         time: String(e.eventTime ?? e.lastTimestamp ?? e.firstTimestamp ?? e.metadata?.creationTimestamp ?? ''),
+        // Times of the two Event APIs differ in precision; within a second the resourceVersion (etcd's
+        // revision) gives the order they were written in.
+        order: [Math.floor(Date.parse(String(e.eventTime ?? e.lastTimestamp ?? e.firstTimestamp ?? e.metadata?.creationTimestamp)) / 1000), Number(e.metadata?.resourceVersion ?? 0)] as const,
       }))
-      .sort((a, b) => a.time.localeCompare(b.time));
+      .sort((a, b) => a.order[0] - b.order[0] || a.order[1] - b.order[1])
+      .map(({ order: _order, ...event }) => event);
   }
 
   async pods(ns: string, selector: string): Promise<PodView[]> {
