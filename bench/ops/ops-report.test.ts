@@ -46,6 +46,10 @@ describe('buildFigureLines', () => {
     expect(find(lines, 'get_p99_ms', 'phase', 'recovery')).toMatchObject({ value: 12, baselineValue: 10, ratio: 1.2, met: true, windows: 3 });
     expect(find(lines, 'get_p99_ms', 'phase', 'rebalance')).toMatchObject({ value: 20, ratio: 2, met: false });
     expect(find(lines, 'get_p99_ms', 'phase', 'rest-4-nodes')!.target).toBeUndefined();
+    const failing = { ...phase(12), errors: 40 };
+    const withErrors = buildFigureLines(measurements([run('throttled', { foreground: { rest4: phase(10), recovery: failing, rest3: phase(10), rebalance: phase(11) } })]));
+    expect(find(withErrors, 'get_p99_ms', 'phase', 'recovery')).toMatchObject({ ratio: 1.2, met: false });
+    expect(String(find(withErrors, 'get_p99_ms', 'phase', 'recovery')!.note)).toContain('40 GETs failed');
     expect(find(lines, 'recovery_mib_per_s', 'run', 'throttled')).toMatchObject({ p50Ms: 12, p99Ms: 12 });
   });
 

@@ -124,6 +124,11 @@ function latencyLine(phase: string, p: PhaseLatency, rest?: PhaseLatency): Figur
   if (rest !== undefined) {
     line.target = `<=${P99_TARGET}x rest`;
     line.met = line.ratio === null ? null : (line.ratio as number) <= P99_TARGET;
+    // Percentiles are of successful GETs: a phase whose GETs failed cannot meet a latency target.
+    if (p.errors > 0) {
+      line.met = false;
+      line.note = `${p.errors} GETs failed in the phase (p99 is of the ${p.count} that succeeded)`;
+    }
   }
   return line;
 }
@@ -193,10 +198,11 @@ export function renderTable(m: OpsMeasurements, lines: FigureLine[]): string {
   for (const line of lines.filter((x) => x.target !== undefined)) {
     const what = line.metric === 'get_p99_ms' ? `GET p99 during ${String(line.phase)} / at rest` : `recovery (${String(line.run)}) / ${String(line.baseline)}`;
     const verdict = line.met === null ? 'n/a' : line.met ? 'met' : 'NOT met';
-    out.push(`  ${what.padEnd(44)} ${num(line.ratio, 7)}x  target ${String(line.target)}: ${verdict}`);
+    out.push(`  ${what.padEnd(44)} ${num(line.ratio, 7)}x  target ${String(line.target)}: ${verdict}${line.note === undefined ? '' : `  (${String(line.note)})`}`);
   }
   for (const line of lines.filter((x) => x.metric === 'objects_verified')) {
     out.push(`  ${String(line.run)}: ${String(line.value)} objects read back by SHA-256, ${String(line.bad)} bad, ${String(line.unrecoverable)} unrecoverable chunks${line.error === undefined ? '' : `; ${String(line.error)}`}`);
+    if (line.getErrorSamples !== '') out.push(`    foreground GET failures, e.g.: ${String(line.getErrorSamples).slice(0, 300)}`);
   }
   return out.join('\n');
 }
