@@ -1,7 +1,7 @@
 // The node agent against a real control plane: a StatefulSet of two tiny HTTP servers runs as processes in
 // their own network namespaces, becomes Ready through its readiness probe, resolves its peers' headless names,
-// is reached through a ClusterIP Service, keeps its PVC data across a pod's deletion (SIGTERM, grace period,
-// SIGKILL) and re-creation, is restarted after a SIGKILL; an unknown image stays Waiting/ErrImagePull.
+// is reached through a ClusterIP Service, keeps its PVC data across a pod's deletion (preStop hook, SIGTERM,
+// grace period, SIGKILL) and re-creation, is restarted after a SIGKILL; an unknown image stays Waiting/ErrImagePull.
 // Own run name, ports, pod CIDR (10.89.0.0/24) and service CIDR (10.97.0.0/16): it never collides with other runs.
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,6 +34,7 @@ http.createServer((req, res) => {
   if (url.pathname === '/write') { fs.writeFileSync('/data/value', url.searchParams.get('value')); return reply(200, 'written'); }
   if (url.pathname === '/read') return reply(200, fs.existsSync('/data/value') ? fs.readFileSync('/data/value', 'utf8') : '');
   if (url.pathname === '/sigterm') return reply(200, fs.existsSync('/data/sigterm') ? fs.readFileSync('/data/sigterm', 'utf8') : '');
+  if (url.pathname === '/prestop') return reply(200, fs.existsSync('/data/prestop') ? fs.readFileSync('/data/prestop', 'utf8') : '');
   if (url.pathname === '/fetch') {
     http.get(url.searchParams.get('url'), (r) => { let b = ''; r.on('data', (c) => (b += c)); r.on('end', () => reply(200, b)); })
       .on('error', (e) => reply(502, String(e)));
@@ -88,7 +89,10 @@ spec:
         - name: POD_IP
           valueFrom: {fieldRef: {fieldPath: status.podIP}}
         ports: [{name: http, containerPort: 8080}]
+        startupProbe: {httpGet: {path: /ready, port: http}, periodSeconds: 1, failureThreshold: 30}
         readinessProbe: {httpGet: {path: /ready, port: http}, periodSeconds: 1}
+        lifecycle:
+          preStop: {exec: {command: [sh, -c, "echo preStop >> /data/prestop"]}}
         livenessProbe: {httpGet: {path: /live, port: http}, periodSeconds: 2, initialDelaySeconds: 2}
         volumeMounts: [{name: data, mountPath: /data}]
   volumeClaimTemplates:
@@ -251,6 +255,10 @@ describe('node agent', () => {
     expect(after.metadata.uid).not.toBe(before.metadata.uid);
     expect(await httpGet(`http://${after.status.podIP}:8080/read`)).toBe(`kept-${before.metadata.uid}`);
     expect(await httpGet(`http://${after.status.podIP}:8080/sigterm`)).toMatch(/^SIGTERM \d+/);
+    expect(await httpGet(`http://${after.status.podIP}:8080/prestop`)).toBe('preStop\n');
+    const events = await cp.getJson<{ items: { reason: string; involvedObject: { uid: string } }[] }>(['-n', NS, 'events']);
+    const reasons = events.items.filter((e) => e.involvedObject.uid === before.metadata.uid).map((e) => e.reason);
+    expect(reasons).toEqual(expect.arrayContaining(['Started', 'Killing']));
   });
 
   it('restarts a SIGKILLed container and reports it', async () => {
@@ -276,6 +284,8 @@ describe('node agent', () => {
     expect(pod.status.containerStatuses![0].state.waiting.reason).toBe('ErrImagePull');
     expect(pod.status.phase).toBe('Pending');
     expect(pod.status.podIP).toMatch(/^10\.89\.0\.\d+$/);
+    const events = await cp.getJson<{ items: { reason: string; type: string; involvedObject: { name: string } }[] }>(['-n', NS, 'events', '--field-selector', 'involvedObject.name=ghost']);
+    expect(events.items.map((e) => `${e.type}/${e.reason}`)).toContain('Warning/Failed');
   });
 
   it('stop() ends every pod process and removes its network namespaces and bridge', async () => {

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { hostsFile, resolvConf, type HostsSelf } from './hosts-file.js';
 import { KubeApi, type KubeObject } from './kube-api.js';
 import { NodeRegistration } from './node-registration.js';
+import { PodEvents } from './pod-events.js';
 import { PodNetwork, parseCidr } from './pod-network.js';
 import { PodWorker } from './pod-worker.js';
 import { PvProvisioner } from './pv-provisioner.js';
@@ -112,6 +113,7 @@ export class NodeAgent {
   private readonly podSync: Trigger;
   private readonly networkSync: Trigger;
   private readonly pvSync: Trigger;
+  private readonly events: PodEvents;
 
   private constructor(
     private readonly options: ResolvedNodeAgentOptions,
@@ -125,6 +127,7 @@ export class NodeAgent {
     this.podSync = new Trigger(() => this.syncPods(), onError('pod sync'));
     this.networkSync = new Trigger(() => this.syncNetwork(), onError('network sync'));
     this.pvSync = new Trigger(() => this.provisioner.sync(), onError('PV provisioning'));
+    this.events = new PodEvents(api, options.nodeName, options.log);
   }
 
   static async start(partial: NodeAgentOptions): Promise<NodeAgent> {
@@ -152,9 +155,23 @@ export class NodeAgent {
     }
     const provisioner = new PvProvisioner(api, options.nodeName, options.workDir, log);
     const agent = new NodeAgent({ ...options, log }, api, network, proxy, registration, provisioner);
+    process.once('exit', agent.onExit);
     agent.begin();
     return agent;
   }
+
+  /** The agent's process exits without stop() (a test runner killed): no pod process may outlive it. */
+  private readonly onExit = (): void => {
+    for (const worker of this.workers.values()) {
+      for (const group of worker.processGroups()) {
+        try {
+          process.kill(-group, 'SIGKILL');
+        } catch {
+          // gone already
+        }
+      }
+    }
+  };
 
   private begin(): void {
     const node = this.options.nodeName;
@@ -198,6 +215,7 @@ export class NodeAgent {
         hostIp: this.network.gateway,
         services: () => this.services,
         hostsFor: (namespace, self) => this.hostsFor(namespace, self),
+        events: this.events,
         log: this.options.log,
       });
       this.workers.set(uid, worker);
@@ -254,6 +272,7 @@ export class NodeAgent {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    process.removeListener('exit', this.onExit);
     if (this.timer) clearInterval(this.timer);
     for (const w of this.watches) w.stop();
     this.registration.stop();

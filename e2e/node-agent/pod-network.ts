@@ -89,6 +89,15 @@ export class PodNetwork {
     for (const line of stdout.split('\n')) {
       const name = line.split(' ')[0];
       if (name.startsWith(this.prefix)) {
+        // Processes a crashed agent left in it would live on, cut off: end them first.
+        const pids = await run('ip', ['netns', 'pids', name]).then((r) => r.stdout, () => '');
+        for (const pid of pids.split('\n').filter(Boolean)) {
+          try {
+            process.kill(Number(pid), 'SIGKILL');
+          } catch {
+            // gone already
+          }
+        }
         await ipQuiet('netns', 'del', name);
         rmSync(`/etc/netns/${name}`, { recursive: true, force: true });
       }

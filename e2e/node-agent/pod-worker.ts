@@ -11,9 +11,10 @@ import { containerArgv, containerEnv, type ImageEntry } from './container-env.js
 import { resolvConf, type HostsSelf } from './hosts-file.js';
 import { KubeApiError, type KubeApi, type KubeObject } from './kube-api.js';
 import type { PodNetwork } from './pod-network.js';
+import type { PodEvents } from './pod-events.js';
 import { podStatus, type ContainerState, type ContainerView } from './pod-status.js';
 import { prepareVolumes } from './pod-volumes.js';
-import { Prober, type ProbeSpec } from './probes.js';
+import { Prober, probeOnce, type ProbeSpec } from './probes.js';
 
 export interface PodWorkerOptions {
   api: KubeApi;
@@ -23,6 +24,7 @@ export interface PodWorkerOptions {
   hostIp: string;
   services: () => KubeObject[];
   hostsFor: (namespace: string, self: HostsSelf) => string;
+  events: PodEvents;
   log: (line: string) => void;
 }
 
@@ -153,7 +155,10 @@ export class PodWorker {
     }
     this.options.network.writeHosts(this.key, this.options.hostsFor(this.namespace, this.hostsSelf()!));
     for (const c of [...this.init, ...this.containers]) {
-      if (!c.entry) c.state = { waiting: { reason: 'ErrImagePull', message: `image "${c.spec.image}" is not in the node agent's image map` } };
+      if (!c.entry) {
+        c.state = { waiting: { reason: 'ErrImagePull', message: `image "${c.spec.image}" is not in the node agent's image map` } };
+        this.event('Warning', 'Failed', `Failed to pull image "${c.spec.image}": not in the node agent's image map`, c);
+      }
     }
     this.scheduleStatus();
     const volumes = await this.prepareVolumesUntilReady();
@@ -276,6 +281,8 @@ export class PodWorker {
       resolveExit();
     });
     this.options.log(`${this.namespace}/${this.name}/${c.spec.name}: started pid ${child.pid}: ${argv.join(' ').slice(0, 200)}`);
+    this.event('Normal', 'Pulled', `Container image "${c.spec.image}" already present on machine`, c);
+    this.event('Normal', 'Started', `Started container ${c.spec.name}`, c);
     if (!c.init) this.startProbes(c, env);
     this.scheduleStatus();
   }
@@ -284,25 +291,49 @@ export class PodWorker {
     const ports = new Map<string, number>(((c.spec.ports ?? []) as { name?: string; containerPort: number }[]).filter((p) => p.name).map((p) => [p.name!, p.containerPort]));
     const target = { podIp: this.ip!, ports, pid: () => c.child?.pid, env };
     const child = c.child;
+    const current = () => c.child === child && !this.terminating;
     const readiness = c.spec.readinessProbe as ProbeSpec | undefined;
     const liveness = c.spec.livenessProbe as ProbeSpec | undefined;
-    if (readiness) {
-      c.probers.push(
-        new Prober(readiness, target, (ok) => {
-          if (c.child !== child || this.terminating) return;
-          c.ready = ok;
-          this.scheduleStatus();
-        }),
-      );
-    }
-    if (liveness) {
-      c.probers.push(
-        new Prober(liveness, target, (ok) => {
-          if (ok || c.child !== child || this.terminating) return;
-          this.options.log(`${this.namespace}/${this.name}/${c.spec.name}: liveness probe failed; restarting`);
-          void this.killContainer(c, this.gracePeriod());
-        }),
-      );
+    const startup = c.spec.startupProbe as ProbeSpec | undefined;
+    const fail = (which: string) => {
+      this.options.log(`${this.namespace}/${this.name}/${c.spec.name}: ${which} probe failed; restarting`);
+      this.event('Warning', 'Unhealthy', `${which[0].toUpperCase()}${which.slice(1)} probe failed`, c);
+      this.event('Normal', 'Killing', `Container ${c.spec.name} failed ${which} probe, will be restarted`, c);
+      void this.killContainer(c, this.gracePeriod());
+    };
+    const others = (): Prober[] => {
+      const probers: Prober[] = [];
+      if (readiness) {
+        probers.push(
+          new Prober(readiness, target, (ok) => {
+            if (!current()) return;
+            if (!ok) this.event('Warning', 'Unhealthy', 'Readiness probe failed', c);
+            c.ready = ok;
+            this.scheduleStatus();
+          }),
+        );
+      }
+      if (liveness) probers.push(new Prober(liveness, target, (ok) => !ok && current() && fail('liveness')));
+      return probers;
+    };
+    // A startup probe holds the others back (and `started` false) until it first passes.
+    if (startup) {
+      c.started = false;
+      const startupProber = new Prober(startup, target, (ok) => {
+        if (!current()) return;
+        startupProber.stop();
+        if (!ok) return fail('startup');
+        c.started = true;
+        if (!readiness) c.ready = true;
+        const rest = others();
+        c.probers.push(...rest);
+        for (const p of rest) p.start();
+        this.scheduleStatus();
+      });
+      c.probers.push(startupProber);
+      if (!readiness) c.ready = false;
+    } else {
+      c.probers.push(...others());
     }
     for (const p of c.probers) p.start();
   }
@@ -354,6 +385,7 @@ export class PodWorker {
     }
     const delay = this.backoff(c);
     c.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${c.spec.name} pod=${this.name}` } };
+    if (c.fastFailures > 1) this.event('Warning', 'BackOff', 'Back-off restarting failed container', c);
     c.timer = setTimeout(() => void this.start(c), delay);
     this.scheduleStatus();
   }
@@ -362,8 +394,15 @@ export class PodWorker {
   private async killContainer(c: Container, grace: number): Promise<void> {
     if (!c.alive) return;
     const pid = c.child!.pid!;
-    c.child!.kill('SIGTERM');
-    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), grace * 1000));
+    const deadline = Date.now() + grace * 1000;
+    const preStop = c.spec.lifecycle?.preStop as ProbeSpec | undefined;
+    if (preStop && (preStop.exec || preStop.httpGet || preStop.tcpSocket)) {
+      // The preStop hook runs first, within the grace period (its result does not matter, as in kubelet).
+      const ports = new Map<string, number>(((c.spec.ports ?? []) as { name?: string; containerPort: number }[]).filter((p) => p.name).map((p) => [p.name!, p.containerPort]));
+      await probeOnce({ ...preStop, timeoutSeconds: grace }, { podIp: this.ip!, ports, pid: () => c.child?.pid, env: { PATH: `${c.entry?.binDir ?? ''}:/usr/local/bin:/usr/bin:/bin` } });
+    }
+    if (c.alive) c.child!.kill('SIGTERM');
+    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), Math.max(0, deadline - Date.now())));
     if ((await Promise.race([c.exited.then(() => 'exited' as const), timeout])) === 'timeout') {
       this.options.log(`${this.namespace}/${this.name}/${c.spec.name}: grace period of ${grace}s over; SIGKILL`);
       try {
@@ -383,6 +422,7 @@ export class PodWorker {
     if (this.terminating) return this.terminating;
     this.terminating = (async () => {
       this.options.log(`${this.namespace}/${this.name}: terminating (grace ${grace}s)`);
+      for (const c of this.containers) if (c.alive) this.event('Normal', 'Killing', `Stopping container ${c.spec.name}`, c);
       for (const c of [...this.init, ...this.containers]) {
         if (c.timer) clearTimeout(c.timer);
         this.stopProbes(c);
@@ -412,8 +452,17 @@ export class PodWorker {
     return this.terminating;
   }
 
+  /** Process groups of the running containers (the agent SIGKILLs them if it exits without stop()). */
+  processGroups(): number[] {
+    return [...this.init, ...this.containers].filter((c) => c.alive && c.child?.pid).map((c) => c.child!.pid!);
+  }
+
   get isTerminating(): boolean {
     return this.terminating !== undefined;
+  }
+
+  private event(type: 'Normal' | 'Warning', reason: string, message: string, c: Container): void {
+    this.options.events.record(this.pod, type, reason, message, c.spec.name);
   }
 
   private scheduleStatus(): void {
