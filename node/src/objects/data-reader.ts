@@ -59,7 +59,14 @@ async function* readErasure(options: Options, layout: ErasureLayout, storedBytes
 
   const open = (index: number, fromStripe: number): Column => {
     const chunk = layout.chunks[index];
-    const blocks = options.chunkStores.forNode(chunk.nodeId).readBlocks(chunk.chunkId, fromStripe, lastStripe - fromStripe + 1);
+    let blocks: AsyncIterable<Uint8Array>;
+    try {
+      blocks = options.chunkStores.forNode(chunk.nodeId).readBlocks(chunk.chunkId, fromStripe, lastStripe - fromStripe + 1);
+    } catch (error) {
+      // A node that left the cluster (removed with --force, chunks not rebuilt yet) has no store: the
+      // column fails on its first read like any unreachable one, and parity takes over.
+      blocks = failingBlocks(error);
+    }
     const column = { index, iterator: blocks[Symbol.asyncIterator]() };
     active.set(index, column);
     return column;
@@ -136,4 +143,8 @@ async function* readErasure(options: Options, layout: ErasureLayout, storedBytes
   } finally {
     for (const column of [...active.values()]) close(column);
   }
+}
+
+async function* failingBlocks(error: unknown): AsyncGenerator<Uint8Array> {
+  throw error;
 }
