@@ -54,7 +54,7 @@ function serviceLinks(services: KubeObject[], namespace: string): Record<string,
 export interface EnvContext {
   api: KubeApi;
   pod: KubeObject;
-  container: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  container: any;
   image: ImageEntry;
   podIp: string;
   hostIp: string;
@@ -85,7 +85,7 @@ export async function containerEnv(context: EnvContext): Promise<Record<string, 
   };
   if (pod.spec?.enableServiceLinks !== false) Object.assign(env, serviceLinks(context.services, ns));
   Object.assign(env, serviceLinks(context.services.filter((s) => s.metadata.namespace === 'default' && s.metadata.name === 'kubernetes'), 'default'));
-  for (const from of (container.envFrom ?? []) as any[]) { // eslint-disable-line @typescript-eslint/no-explicit-any
+  for (const from of (container.envFrom ?? []) as any[]) {
     const ref = from.configMapRef ?? from.secretRef;
     const kind = from.configMapRef ? 'configmaps' : 'secrets';
     const object = await api.find(`/api/v1/namespaces/${ns}/${kind}/${ref.name}`);
@@ -96,7 +96,7 @@ export async function containerEnv(context: EnvContext): Promise<Record<string, 
     for (const [k, v] of Object.entries(object.data ?? {})) env[`${from.prefix ?? ''}${k}`] = kind === 'secrets' ? Buffer.from(v, 'base64').toString('utf8') : v;
   }
   const view = { ...pod, status: { ...pod.status, podIP: context.podIp, hostIP: context.hostIp } };
-  for (const item of (container.env ?? []) as any[]) { // eslint-disable-line @typescript-eslint/no-explicit-any
+  for (const item of (container.env ?? []) as any[]) {
     let value: string | undefined;
     if (item.value !== undefined) value = expand(item.value, env);
     else if (item.valueFrom?.fieldRef) value = podField(view, item.valueFrom.fieldRef.fieldPath);

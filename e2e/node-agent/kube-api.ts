@@ -19,8 +19,9 @@ export interface KubeObject {
     deletionGracePeriodSeconds?: number;
     [key: string]: unknown;
   };
-  spec?: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- the agent reads many kinds loosely
-  status?: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // The agent reads a few fields of many kinds: spec and status stay untyped.
+  spec?: any;
+  status?: any;
   data?: Record<string, string>;
   [key: string]: unknown;
 }

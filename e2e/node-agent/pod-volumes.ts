@@ -116,7 +116,7 @@ function downward(context: VolumeContext, items: { path: string; fieldRef?: { fi
   return new Map(items.filter((i) => i.fieldRef).map((i) => [i.path, Buffer.from(podField(pod, i.fieldRef!.fieldPath))] as const));
 }
 
-async function projected(context: VolumeContext, sources: any[]): Promise<Map<string, Buffer>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+async function projected(context: VolumeContext, sources: any[]): Promise<Map<string, Buffer>> {
   const { api, pod } = context;
   const ns = pod.metadata.namespace ?? 'default';
   const out = new Map<string, Buffer>();
@@ -154,7 +154,7 @@ export async function prepareVolumes(context: VolumeContext): Promise<PreparedVo
   const fsGroup = security.fsGroup as number | undefined;
   const owner = (security.runAsUser as number | undefined) ?? 0;
   const paths = new Map<string, string>();
-  for (const volume of (pod.spec?.volumes ?? []) as any[]) { // eslint-disable-line @typescript-eslint/no-explicit-any
+  for (const volume of (pod.spec?.volumes ?? []) as any[]) {
     const dir = join(podDir, 'volumes', volume.name);
     const defaultMode = volume.configMap?.defaultMode ?? volume.secret?.defaultMode ?? volume.projected?.defaultMode ?? volume.downwardAPI?.defaultMode ?? 0o644;
     if (volume.emptyDir) {

@@ -56,7 +56,7 @@ class Container {
   exited: Promise<void> = Promise.resolve();
 
   constructor(
-    readonly spec: any, // eslint-disable-line @typescript-eslint/no-explicit-any
+    readonly spec: any,
     readonly init: boolean,
     readonly entry: ImageEntry | undefined,
   ) {}
@@ -105,8 +105,8 @@ export class PodWorker {
     this.name = pod.metadata.name;
     this.key = `${this.namespace}/${this.name}/${pod.metadata.uid}`;
     const entry = (c: { image: string }) => options.images[c.image];
-    this.init = ((pod.spec?.initContainers ?? []) as any[]).map((c) => new Container(c, true, entry(c))); // eslint-disable-line @typescript-eslint/no-explicit-any
-    this.containers = ((pod.spec?.containers ?? []) as any[]).map((c) => new Container(c, false, entry(c))); // eslint-disable-line @typescript-eslint/no-explicit-any
+    this.init = ((pod.spec?.initContainers ?? []) as any[]).map((c) => new Container(c, true, entry(c)));
+    this.containers = ((pod.spec?.containers ?? []) as any[]).map((c) => new Container(c, false, entry(c)));
     this.podDir = join(options.workDir, 'pods', `${this.namespace}_${this.name}_${pod.metadata.uid}`);
     this.logDir = join(this.podDir, 'logs');
   }
