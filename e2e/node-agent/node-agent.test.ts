@@ -24,11 +24,16 @@ const TINY_HTTP = `#!/usr/bin/env node
 import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
+let failReady = false;
+let failLive = false;
 process.on('SIGTERM', () => { fs.appendFileSync('/data/sigterm', 'SIGTERM ' + Date.now() + '\\n'); console.log('SIGTERM received'); });
 http.createServer((req, res) => {
   const url = new URL(req.url, 'http://x');
   const reply = (code, body) => { res.writeHead(code); res.end(body); };
-  if (url.pathname === '/ready' || url.pathname === '/live') return reply(200, 'ok');
+  if (url.pathname === '/ready') return reply(failReady ? 503 : 200, 'ready?');
+  if (url.pathname === '/live') return reply(failLive ? 503 : 200, 'live?');
+  if (url.pathname === '/unready') { failReady = true; return reply(200, 'now failing readiness'); }
+  if (url.pathname === '/unlive') { failLive = true; return reply(200, 'now failing liveness'); }
   if (url.pathname === '/') return reply(200, process.env.POD_NAME + '\\n');
   if (url.pathname === '/whoami') return reply(200, JSON.stringify({ uid: process.getuid(), hostname: os.hostname(), env: process.env }));
   if (url.pathname === '/write') { fs.writeFileSync('/data/value', url.searchParams.get('value')); return reply(200, 'written'); }
@@ -273,6 +278,27 @@ describe('node agent', () => {
     expect(after.status.containerStatuses![0].lastState.terminated).toMatchObject({ exitCode: 137, signal: 9 });
     expect(after.status.containerStatuses![0].state.running).toBeDefined();
     expect(await httpGet(`http://${after.status.podIP}:8080/`)).toBe('web-1\n');
+  });
+
+  it('takes a pod whose readiness probe fails out of the Service, and restarts one whose liveness probe fails', async () => {
+    const pod = await readyPod('web-1');
+    const restarts = pod.status.containerStatuses![0].restartCount;
+    await httpGet(`http://${pod.status.podIP}:8080/unready`);
+    await eventually('web-1 not Ready', async () => (ready(await getPod('web-1')) ? undefined : true));
+    await eventually('web-lb sends only to web-0', async () => {
+      const answers = await Promise.all([1, 2, 3, 4].map(() => agent.exec(['curl', '-sS', '--max-time', '5', `http://web-lb.${NS}.svc/`])));
+      return answers.every((a) => a.stdout.trim() === 'web-0') ? true : undefined;
+    });
+    await httpGet(`http://${pod.status.podIP}:8080/unlive`);
+    // The restarted process answers both probes again.
+    const after = await eventually('web-1 restarted by its liveness probe and Ready', async () => {
+      const p = await getPod('web-1');
+      return p.status.containerStatuses![0].restartCount > restarts && ready(p) ? p : undefined;
+    });
+    expect(after.metadata.uid).toBe(pod.metadata.uid);
+    const events = await cp.getJson<{ items: { reason: string; message: string; involvedObject: { uid: string } }[] }>(['-n', NS, 'events']);
+    const messages = events.items.filter((e) => e.involvedObject.uid === pod.metadata.uid).map((e) => `${e.reason}: ${e.message}`);
+    expect(messages).toEqual(expect.arrayContaining(['Unhealthy: Readiness probe failed', 'Unhealthy: Liveness probe failed']));
   });
 
   it('leaves a pod with an unknown image Waiting with reason ErrImagePull', async () => {
