@@ -35,7 +35,19 @@ export type MetaCommand =
   /** A member's data state: draining (its chunks move away), drained, or back to active. */
   | { op: 'setMemberState'; nodeId: number; state: MemberState; /** Only from this state (else Conflict): a finished drain never overrides an undrain. */ ifState?: MemberState }
   /** A chunk was copied or rebuilt under a new id on toNodeId: every reference moves to the copy. */
-  | { op: 'replaceChunk'; chunkId: string; fromNodeId: number; toNodeId: number; newChunkId: string };
+  | { op: 'replaceChunk'; chunkId: string; fromNodeId: number; toNodeId: number; newChunkId: string }
+  /**
+   * `cluster rebalance` was asked for (requested: true, so a new leader resumes it) or has finished
+   * (requested: false). A clear names the request it finishes (requestedMs); a clear of an older request
+   * is refused (Conflict), so a finishing worker never drops a newer request.
+   */
+  | { op: 'setRebalance'; requested: boolean; requestedMs: number };
+
+/** The replicated rebalance intent (absent: none was ever requested). */
+export interface RebalanceRequest {
+  requested: boolean;
+  requestedMs: number;
+}
 
 export type MetaErrorCode = 'NotFound' | 'AlreadyExists' | 'Conflict' | 'InvalidArgument';
 

@@ -87,6 +87,36 @@ describe('MetaStateMachine', () => {
     ]);
   });
 
+  it('replicates the rebalance request: set, a stale clear refused, cleared, kept across a snapshot', () => {
+    const sm = new MetaStateMachine();
+    expect(sm.rebalanceRequest()).toBeUndefined();
+    const results = applyAll(sm, [
+      { op: 'setRebalance', requested: true, requestedMs: 100 },
+      { op: 'setRebalance', requested: true, requestedMs: 200 },
+      { op: 'setRebalance', requested: false, requestedMs: 100 },
+    ]);
+    expect(results.map((r) => (r.ok ? 'ok' : r.code))).toEqual(['ok', 'ok', 'Conflict']);
+    expect(sm.rebalanceRequest()).toEqual({ requested: true, requestedMs: 200 });
+    const copy = new MetaStateMachine();
+    copy.restore(sm.snapshot());
+    expect(copy.rebalanceRequest()).toEqual({ requested: true, requestedMs: 200 });
+    expect(copy.applyCommand({ op: 'setRebalance', requested: false, requestedMs: 200 }).ok).toBe(true);
+    expect(copy.rebalanceRequest()).toEqual({ requested: false, requestedMs: 200 });
+    // Clearing what is already clear is a no-op, not a refusal (a retried clear).
+    expect(copy.applyCommand({ op: 'setRebalance', requested: false, requestedMs: 5 }).ok).toBe(true);
+    expect(copy.rebalanceRequest()).toEqual({ requested: false, requestedMs: 200 });
+  });
+
+  it('restores a snapshot written before rebalance was replicated (no field): none requested', () => {
+    const old = { version: 2, clusterId: 'c', members: [{ id: 1, address: 'a:9000', state: 'active', joinedIndex: 1 }], buckets: [] };
+    const sm = new MetaStateMachine();
+    sm.applyCommand({ op: 'setRebalance', requested: true, requestedMs: 1 });
+    sm.restore(new TextEncoder().encode(JSON.stringify(old)));
+    expect(sm.rebalanceRequest()).toBeUndefined();
+    expect(sm.members().map((m) => m.id)).toEqual([1]);
+    expect(JSON.parse(new TextDecoder().decode(sm.snapshot()))).not.toHaveProperty('rebalance');
+  });
+
   it('refuses a damaged snapshot', () => {
     expect(() => new MetaStateMachine().restore(new TextEncoder().encode('{not json'))).toThrow(/not valid JSON/);
   });

@@ -1,7 +1,7 @@
 import { assert } from '../platform/assert.js';
 import { StrataError } from '../platform/errors.js';
 import { ChunkReferences, swapChunk, type ChunkLocation } from './chunk-references.js';
-import { decodeMetaCommand, noSuchBucket, normalizeEtag, refuse, type MetaCommand, type MetaResult } from './commands.js';
+import { decodeMetaCommand, noSuchBucket, normalizeEtag, refuse, type MetaCommand, type MetaResult, type RebalanceRequest } from './commands.js';
 import { MultipartUploads, type UploadListQuery } from './multipart-uploads.js';
 import { listObjectPage, type ObjectPage, type ObjectPageQuery } from './object-listing.js';
 import { newOrderedMap, type OrderedMap } from './ordered-map.js';
@@ -42,6 +42,8 @@ interface Snapshot {
   clusterId: string;
   members: MemberRecord[];
   buckets: SnapshotBucket[];
+  /** Absent in snapshots written before rebalance was replicated (restores as: none requested). */
+  rebalance?: RebalanceRequest;
 }
 
 const encoder = new TextEncoder();
@@ -57,6 +59,7 @@ export class MetaStateMachine {
   private readonly memberMap = new Map<number, MemberRecord>();
   private readonly bucketMap = new Map<string, BucketState>();
   private readonly refs = new ChunkReferences();
+  private rebalanceValue: RebalanceRequest | undefined;
 
   apply(_index: number, data: Uint8Array): MetaResult {
     return this.applyCommand(decodeMetaCommand(data));
@@ -94,6 +97,8 @@ export class MetaStateMachine {
         return this.setMemberState(command.nodeId, command.state, command.ifState);
       case 'replaceChunk':
         return this.replaceChunk(command);
+      case 'setRebalance':
+        return this.setRebalance(command.requested, command.requestedMs);
     }
   }
 
@@ -138,6 +143,11 @@ export class MetaStateMachine {
 
   members(): MemberRecord[] {
     return [...this.memberMap.values()].sort((a, b) => a.id - b.id);
+  }
+
+  /** The replicated `cluster rebalance` intent: requested and not finished yet, or the last one finished. */
+  rebalanceRequest(): RebalanceRequest | undefined {
+    return this.rebalanceValue === undefined ? undefined : { ...this.rebalanceValue };
   }
 
   member(id: number): MemberRecord | undefined {
@@ -241,6 +251,7 @@ export class MetaStateMachine {
         objects: b.objects.toArray(),
         uploads: b.uploads.entries().map((u) => ({ record: u.record, parts: [...u.parts.values()] })),
       })),
+      ...(this.rebalanceValue === undefined ? {} : { rebalance: { ...this.rebalanceValue } }),
     };
     return encoder.encode(JSON.stringify(snapshot));
   }
@@ -258,6 +269,7 @@ export class MetaStateMachine {
     this.clusterIdValue = parsed.clusterId;
     this.memberMap.clear();
     for (const member of parsed.members) this.memberMap.set(member.id, member);
+    this.rebalanceValue = parsed.rebalance === undefined ? undefined : { requested: parsed.rebalance.requested === true, requestedMs: Number(parsed.rebalance.requestedMs) || 0 };
     this.bucketMap.clear();
     this.refs.clear();
     for (const bucket of parsed.buckets) {
@@ -272,6 +284,18 @@ export class MetaStateMachine {
     const state = this.bucketMap.get(name);
     if (!state) throw new StrataError('NotFound', `bucket ${name} does not exist`, { details: { resource: 'bucket', bucket: name } });
     return state;
+  }
+
+  private setRebalance(requested: boolean, requestedMs: number): MetaResult {
+    if (!requested) {
+      const current = this.rebalanceValue;
+      if (current?.requested !== true) return { ok: true, value: current };
+      if (current.requestedMs !== requestedMs) {
+        return refuse('Conflict', `a newer rebalance was requested (at ${current.requestedMs}) than the one finishing (${requestedMs})`, { requestedMs: current.requestedMs });
+      }
+    }
+    this.rebalanceValue = { requested, requestedMs };
+    return { ok: true, value: { ...this.rebalanceValue } };
   }
 
   private createBucket(name: string, createdMs: number): MetaResult {

@@ -7,7 +7,7 @@ import { ChunkRelocator } from './chunk-relocator.js';
 import { ClusterMaintenance } from './cluster-maintenance.js';
 
 /** Five in-memory nodes (2+1 layouts), 12 objects, node 1 the leader; ClusterMaintenance over real metadata and stores. */
-async function setup(options: { nodes?: number; objects?: number } = {}) {
+async function setup(options: { nodes?: number; objects?: number; wrap?: (relocator: ChunkRelocator) => Pick<ChunkRelocator, 'relocate'> } = {}) {
   const nodeCount = options.nodes ?? 5;
   let view: () => Promise<PlacementNode[]> = async () => [];
   // The object service places by the same view as the maintenance (draining nodes take no new data).
@@ -30,17 +30,19 @@ async function setup(options: { nodes?: number; objects?: number } = {}) {
     removeNode: async (id: number) => meta.applyMembership(99, { type: 'remove', nodeId: id }),
   };
   const relocator = new ChunkRelocator({ metadata: h.metadata, chunkStores: h.stores, clock: h.clock, random: new SeededRandom(5), blockTimeoutMs: 500 });
-  const maintenance = new ClusterMaintenance({
-    runtime,
-    metadata: h.metadata,
-    usage: { view, usedBytes: () => new Map() },
-    relocator,
-    clock: h.clock,
-    recoveryTimeoutMs: 50,
-    superviseIntervalMs: 20,
-    retryDelayMs: 20,
-    leaderUrlOf: (id) => meta.member(id)?.adminUrl,
-  });
+  const maintenanceFor = (rt: ConstructorParameters<typeof ClusterMaintenance>[0]['runtime']) =>
+    new ClusterMaintenance({
+      runtime: rt,
+      metadata: h.metadata,
+      usage: { view, usedBytes: () => new Map() },
+      relocator: options.wrap ? options.wrap(relocator) : relocator,
+      clock: h.clock,
+      recoveryTimeoutMs: 50,
+      superviseIntervalMs: 20,
+      retryDelayMs: 20,
+      leaderUrlOf: (id) => meta.member(id)?.adminUrl,
+    });
+  const maintenance = maintenanceFor(runtime);
   const allIntact = async () => {
     for (const [key, data] of objects) {
       const got = await collect((await h.service.getObject('b', key)).body);
@@ -52,7 +54,7 @@ async function setup(options: { nodes?: number; objects?: number } = {}) {
     for (let i = 0; i < 500 && !(await check()); i++) await new Promise((r) => setTimeout(r, 10));
     expect(await check()).toBe(true);
   };
-  return { ...h, meta, down, runtime, maintenance, allIntact, until };
+  return { ...h, meta, down, runtime, maintenance, maintenanceFor, allIntact, until };
 }
 
 describe('ClusterMaintenance', () => {
@@ -138,6 +140,49 @@ describe('ClusterMaintenance', () => {
     expect(Math.min(...values)).toBeGreaterThan(0);
     expect((Math.max(...values) - Math.min(...values)) / (values.reduce((a, b) => a + b) / 5)).toBeLessThan(0.5);
     expect(await s.allIntact()).toBe(true);
+  });
+
+  it('a rebalance survives a leader change: the request is replicated, the new leader resumes it and clears it when done', async () => {
+    let gate: (() => void) | undefined;
+    const gated = new Promise<void>((resolve) => (gate = resolve));
+    let calls = 0;
+    const s = await setup({
+      nodes: 4,
+      // Every move waits until the leader has changed: the first leader cannot finish the rebalance.
+      wrap: (relocator) => ({ relocate: async (request) => (calls++, await gated, relocator.relocate(request)) }),
+    });
+    s.stores.stores.set(5, new InMemoryChunkStore(5));
+    s.meta.applyMembership(100, { type: 'addLearner', nodeId: 5, address: 'n5:9000' });
+    const runtime2 = { nodeId: 2, get leaderId() { return s.runtime.leaderId; }, onlineMembers: s.runtime.onlineMembers, removeNode: s.runtime.removeNode };
+    const second = s.maintenanceFor(runtime2);
+    s.maintenance.start();
+    second.start();
+    expect((await s.maintenance.rebalance()).state).toBe('running');
+    expect(s.meta.rebalanceRequest()).toMatchObject({ requested: true });
+    await s.until(() => calls > 0);
+    // Node 1 loses leadership; node 2 takes over. Node 1's worker stops without clearing the request.
+    s.runtime.leaderId = 2;
+    gate!();
+    await s.until(async () => (await second.rebalanceStatus()).state === 'done');
+    expect(s.meta.rebalanceRequest()).toMatchObject({ requested: false });
+    expect(s.meta.referencedChunkCount(5)).toBeGreaterThan(0);
+    await expect(s.maintenance.rebalanceStatus()).rejects.toMatchObject({ code: 'NotLeader' });
+    expect(await s.allIntact()).toBe(true);
+    // Done and cleared: nothing starts it again.
+    await second.supervise();
+    expect((await second.rebalanceStatus()).state).toBe('done');
+    await s.maintenance.stop();
+    await second.stop();
+  });
+
+  it('a new leader reports a replicated request it has not picked up yet as running, not idle', async () => {
+    const s = await setup({ nodes: 4 });
+    s.meta.applyCommand({ op: 'setRebalance', requested: true, requestedMs: 1 });
+    const state = (await s.maintenance.rebalanceStatus()).state;
+    expect(state).toBe('running');
+    await s.until(async () => (await s.maintenance.rebalanceStatus()).state === 'done');
+    expect(s.meta.rebalanceRequest()).toEqual({ requested: false, requestedMs: 1 });
+    await s.maintenance.stop();
   });
 
   it('a follower answers NotLeader with the leader\'s admin URL', async () => {

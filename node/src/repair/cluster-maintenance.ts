@@ -69,7 +69,8 @@ export function resolveClusterMaintenanceOptions(options: ClusterMaintenanceOpti
  * Membership and data movement (MaintenanceAdmin): drain, undrain, remove, rebalance, recovery. The
  * leader answers; others throw NotLeader naming the leader's admin URL. A supervisor on the leader
  * starts a drain worker for every `draining` member (the state is replicated, so drains survive a leader
- * change), tracks how long members have been down, and hands nodes that are gone to recovery.
+ * change), resumes a replicated rebalance request, tracks how long members have been down, and hands
+ * nodes that are gone to recovery.
  */
 export class ClusterMaintenance implements MaintenanceAdmin {
   private readonly o: ResolvedClusterMaintenanceOptions;
@@ -88,7 +89,10 @@ export class ClusterMaintenance implements MaintenanceAdmin {
     const { runtime, metadata, usage, relocator, clock, logger, concurrency, batchChunks, retryDelayMs } = this.o;
     this.context = { runtime, metadata, usage, relocator, clock, logger, concurrency, batchChunks, retryDelayMs };
     this.recovery = new RecoveryWorker(this.context, this.o.metrics);
-    this.rebalancer = new RebalanceWorker(this.context, this.o.metrics, this.o.rebalanceTolerance);
+    this.rebalancer = new RebalanceWorker(this.context, this.o.metrics, this.o.rebalanceTolerance, async (state, requestedMs) => {
+      await this.o.metadata.execute({ op: 'setRebalance', requested: false, requestedMs });
+      this.o.logger.info({ state, requestedMs }, 'rebalance finished; request cleared');
+    });
     this.drainRemaining = this.o.metrics.gauge('strata_drain_bytes_remaining', 'Bytes of referenced chunks still on a draining node', ['node']);
   }
 
@@ -173,9 +177,13 @@ export class ClusterMaintenance implements MaintenanceAdmin {
     void this.supervise();
   }
 
+  /** Replicates the request first (setRebalance), so a new leader resumes it; then starts it here. */
   async rebalance(): Promise<RebalanceStatus> {
     this.assertLeader();
-    this.rebalancer.start();
+    const requestedMs = Math.max(this.o.clock.wallMs(), ((await this.o.metadata.read((meta) => meta.rebalanceRequest()))?.requestedMs ?? 0) + 1);
+    await this.o.metadata.execute({ op: 'setRebalance', requested: true, requestedMs });
+    this.o.logger.info({ requestedMs }, 'rebalance requested');
+    if (isLeader(this.context)) this.rebalancer.start(requestedMs);
     return this.rebalanceStatus();
   }
 
@@ -184,7 +192,11 @@ export class ClusterMaintenance implements MaintenanceAdmin {
     const nodes = await this.utilisation();
     const live = nodes.filter((n) => n.state === 'active' && n.online).map((n) => n.utilisation);
     const spread = live.length === 0 ? 0 : Math.max(...live) - Math.min(...live);
-    return { state: this.rebalancer.state, progress: this.rebalancer.progress.snapshot(), nodes, spread };
+    const request = await this.o.metadata.read((meta) => meta.rebalanceRequest());
+    // A request this leader has not picked up yet (it just took over): the supervisor starts it shortly.
+    const state = !this.rebalancer.active && request?.requested === true ? 'running' : this.rebalancer.state;
+    if (state !== this.rebalancer.state) void this.supervise();
+    return { state, progress: this.rebalancer.progress.snapshot(), nodes, spread };
   }
 
   async recoveryStatus(): Promise<RecoveryStatus> {
@@ -223,7 +235,13 @@ export class ClusterMaintenance implements MaintenanceAdmin {
       }
       return;
     }
-    const look = await this.o.metadata.read((meta) => ({ members: meta.members(), withChunks: meta.nodesWithChunks() }));
+    const look = await this.o.metadata.read((meta) => ({ members: meta.members(), withChunks: meta.nodesWithChunks(), rebalance: meta.rebalanceRequest() }));
+    // A replicated rebalance request nobody serves here (a new leader, or one that lost and regained
+    // leadership): resume it.
+    if (look.rebalance?.requested === true && !this.rebalancer.active) {
+      this.o.logger.info({ requestedMs: look.rebalance.requestedMs }, 'resuming the requested rebalance');
+      this.rebalancer.start(look.rebalance.requestedMs);
+    }
     for (const member of look.members) {
       const worker = this.drains.get(member.id);
       if (member.state === 'draining') {

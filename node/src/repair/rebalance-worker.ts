@@ -13,8 +13,9 @@ const MAX_IDLE_ROUNDS = 5;
 
 /**
  * Moves chunks from the fullest to the emptiest active nodes (planRebalance) round by round, until the
- * plan is empty. Started by `strata cluster rebalance` on the leader; it is not replicated, so a leader
- * change stops it (run it again: it plans from the current data, nothing is lost).
+ * plan is empty. Started on the leader for the replicated request of `strata cluster rebalance`
+ * (setRebalance); a leader change stops it here and the new leader's supervisor starts it again from the
+ * current data. When it ends (done or failed) it clears the request it served (`onFinished`).
  */
 export class RebalanceWorker {
   progress: ProgressTracker;
@@ -22,25 +23,40 @@ export class RebalanceWorker {
   private stopped = false;
   private running?: Promise<void>;
   private readonly movedBytes: Counter;
+  /** The replicated request this run serves (its requestedMs), cleared when the run ends. */
+  requestedMs = 0;
 
   constructor(
     private readonly context: MaintenanceContext,
     metrics: MetricsSink,
     private readonly tolerance: number,
+    /** A run ended as done or failed while this node led: clear the request (not on stop or leader loss). */
+    private readonly onFinished: (state: 'done' | 'failed', requestedMs: number) => Promise<void> = async () => undefined,
   ) {
     this.progress = new ProgressTracker(context.clock);
     this.movedBytes = metrics.counter('strata_rebalance_bytes_moved_total', 'Bytes moved by rebalancing');
   }
 
-  start(): void {
+  get active(): boolean {
+    return this.running !== undefined;
+  }
+
+  /** Start serving the request made at `requestedMs` (a running worker takes the newer request over). */
+  start(requestedMs = this.requestedMs): void {
+    this.requestedMs = requestedMs;
     if (this.running) return;
     this.stopped = false;
     this.state = 'running';
     this.progress = new ProgressTracker(this.context.clock);
     this.running = this.run()
       .then(
-        (state) => {
+        async (state) => {
           this.state = state;
+          if ((state === 'done' || state === 'failed') && isLeader(this.context)) {
+            await this.onFinished(state, this.requestedMs).catch((error: unknown) =>
+              this.context.logger.warn({ err: error }, 'clearing the finished rebalance request failed; the next leader re-checks it'),
+            );
+          }
         },
         (error: unknown) => {
           this.state = 'failed';
@@ -96,7 +112,8 @@ export class RebalanceWorker {
         idleRounds = 0;
       }
     }
-    return this.stopped ? 'idle' : 'failed';
+    // Stopped, or no longer the leader: the request stays, the next leader resumes it.
+    return 'idle';
   }
 }
 
