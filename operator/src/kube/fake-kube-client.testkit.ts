@@ -37,6 +37,8 @@ export class FakeKubeClient implements KubeClient {
   async apply<T extends KubeObject>(object: KubeObject): Promise<T> {
     const key = keyOf(object);
     const existing = this.objects.get(key);
+    // As the API server does: a resourceVersion in the applied object is a precondition.
+    this.checkPrecondition(object, existing);
     if (existing !== undefined && this.refuseApplyOf.has(object.kind)) throw new StrataError('InvalidArgument', `${object.kind} ${object.metadata.name} is invalid: spec.ports[1].name: Duplicate value`);
     const next: KubeObject = existing === undefined ? this.fresh(object) : { ...clone(existing), ...clone(object), status: existing.status };
     if (existing !== undefined) {
@@ -49,6 +51,13 @@ export class FakeKubeClient implements KubeClient {
     return clone(this.objects.get(key)!) as T;
   }
 
+  private checkPrecondition(object: KubeObject, existing: KubeObject | undefined): void {
+    const wanted = object.metadata.resourceVersion;
+    if (wanted === undefined) return;
+    if (existing === undefined) throw new StrataError('NotFound', `${object.kind} ${object.metadata.name} not found (resourceVersion ${wanted} given)`);
+    if (existing.metadata.resourceVersion !== wanted) throw new StrataError('Conflict', `${object.kind} ${object.metadata.name}: the object has been modified (resourceVersion ${existing.metadata.resourceVersion}, not ${wanted})`);
+  }
+
   /** When set, apply() of these kinds fails as the API server does when an apply cannot merge. */
   readonly refuseApplyOf = new Set<string>();
 
@@ -56,6 +65,7 @@ export class FakeKubeClient implements KubeClient {
     const key = keyOf(object);
     const existing = this.objects.get(key);
     if (existing === undefined) throw new StrataError('NotFound', `${object.kind} ${object.metadata.name} not found`);
+    this.checkPrecondition(object, existing);
     const next: KubeObject = { ...clone(existing), ...clone(object), metadata: { ...existing.metadata, ...clone(object.metadata), resourceVersion: existing.metadata.resourceVersion, uid: existing.metadata.uid, generation: existing.metadata.generation }, status: existing.status };
     this.store(next, existing);
     this.writes.push({ verb: 'mergePatch', kind: object.kind, name: object.metadata.name, object: clone(object) });

@@ -227,6 +227,34 @@ describe('Reconciler', () => {
     expect(t.admin.calls).toEqual([]);
   });
 
+  it('never applies replicas planned on an older StatefulSet over one scaled while it reconciled', async () => {
+    // Found against a real API server (e2e/api/operator.test.ts): a hand scale between the reconcile's
+    // read and its apply was overwritten with the stale plan's replicas, deleting pods never asked about.
+    const t = await runningCluster();
+    t.admin.addMembers(4, 5); // the hand-added pods joined the Strata cluster
+    const list = t.kube.list.bind(t.kube);
+    let raced = false;
+    t.kube.list = async (apiVersion, kind, namespace, selector) => {
+      if (kind === 'Pod' && !raced) {
+        raced = true;
+        const sts = t.sts();
+        t.kube.seed({ ...sts, spec: { ...sts.spec, replicas: 5 } });
+      }
+      return list(apiVersion, kind, namespace, selector);
+    };
+    t.editSpec({ config: { log_level: 'debug' } }); // a template change, so the StatefulSet is applied
+    const result = await t.run();
+    expect(raced).toBe(true);
+    expect(t.sts().spec.replicas).toBe(5);
+    expect(t.kube.writes.filter((w) => w.kind === 'StatefulSet')).toEqual([]);
+    expect(t.kube.events.map((e) => e.reason)).not.toContain('ApplyFailed');
+    expect(result.requeueAfterMs).toBe(1_000);
+    // The next reconcile plans from replicas 5: node-5 is a member, so it is drained first, not cut off.
+    await t.run();
+    expect(t.sts().spec.replicas).toBe(5);
+    expect(t.admin.calls).toContain('drain 5');
+  });
+
   it('does nothing when the rest cannot hold the data, and says why', async () => {
     const t = await runningCluster({ nodes: 4 });
     t.admin.refuseDrain.add(4);

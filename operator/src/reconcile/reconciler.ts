@@ -205,22 +205,32 @@ class ReconcileRun {
     // One broken child must not keep the others from being repaired; the first failure is rethrown
     // after status is written, so the controller retries with backoff.
     let applyError: unknown;
+    let stale = false;
     for (const child of children) {
       try {
-        await this.applyIfDifferent(child);
+        // The StatefulSet's replicas come from plans made on the StatefulSet read above: it is compared
+        // with, and applied against, that very version (see applyIfDifferent).
+        await this.applyIfDifferent(child, child.kind === 'StatefulSet' ? { observed: sts } : undefined);
       } catch (err) {
+        if (child.kind === 'StatefulSet' && isStrataError(err, 'Conflict')) {
+          // Changed since it was read (a hand scale, say): plan again from the new one, soon.
+          this.log.info({ kind: child.kind, name: child.metadata.name }, 'changed since this reconcile read it; planning again');
+          stale = true;
+          continue;
+        }
         applyError ??= err;
         this.problems.push({ reason: 'ApplyFailed', message: `${child.kind} ${child.metadata.name}: ${(err as Error).message}` });
         await this.event('Warning', 'ApplyFailed', `could not apply ${child.kind} ${child.metadata.name}: ${(err as Error).message}`);
       }
     }
     await this.removeUnwantedMonitoring(children);
-    for (const action of scale.actions) {
+    // Nothing destructive from a plan whose StatefulSet has changed since (the next reconcile plans again).
+    for (const action of stale ? [] : scale.actions) {
       if (action.kind === 'deleteClaim') await this.deleteClaim(action.ordinal);
     }
 
     // One pod restart (or leadership move) per reconcile, after the template is applied.
-    if (upgrade?.action !== undefined) {
+    if (upgrade?.action !== undefined && !stale) {
       const action = upgrade.action;
       if (action.kind === 'deletePod') {
         await this.deleteObject(this.ref('v1', 'Pod', action.name), 'RestartingPod', `restarting ${action.name} for the upgrade (${upgrade.outdated.length} to go)`);
@@ -257,7 +267,7 @@ class ReconcileRun {
     if (applyError !== undefined) throw applyError;
     const busy = status.conditions?.some((c) => c.type === 'Progressing' && c.status === 'True') ?? false;
     const requeueAfterMs = Math.min(busy ? this.o.busyRequeueMs : this.o.idleRequeueMs, backupCheckInMs ?? Number.POSITIVE_INFINITY);
-    return { requeueAfterMs: Math.max(1_000, requeueAfterMs), writes: this.writes };
+    return { requeueAfterMs: stale ? 1_000 : Math.max(1_000, requeueAfterMs), writes: this.writes };
   }
 
   private async observePods(): Promise<PodStatusView[]> {
@@ -303,17 +313,25 @@ class ReconcileRun {
     }
   }
 
-  private async applyIfDifferent(desired: KubeObject): Promise<void> {
-    const observed = await this.o.kube.get(refOf(desired));
+  /**
+   * Applies `desired` when the observed object lacks any field of it. With `basis`, the object is the one
+   * this reconcile planned from (not read again) and the write carries its resourceVersion as a
+   * precondition: applying replicas planned on an older StatefulSet over a newer one (scaled by hand in
+   * between) could shrink it past pods nobody asked Strata about. The API server then answers Conflict.
+   */
+  private async applyIfDifferent(desired: KubeObject, basis?: { observed: KubeObject | undefined }): Promise<void> {
+    const observed = basis === undefined ? await this.o.kube.get(refOf(desired)) : basis.observed;
     if (observed !== undefined && containsDesired(observed, desired)) return;
+    const resourceVersion = basis === undefined ? undefined : observed?.metadata.resourceVersion;
+    const object = resourceVersion === undefined ? desired : { ...desired, metadata: { ...desired.metadata, resourceVersion } };
     try {
-      await this.o.kube.apply(desired);
+      await this.o.kube.apply(object);
     } catch (err) {
       // Someone else owns part of a list we set (a hand-edited port, say) and the merge is invalid:
       // replace our fields wholesale with a merge patch, which takes the lists back.
       if (observed === undefined || !isStrataError(err, 'InvalidArgument')) throw err;
       this.log.warn({ kind: desired.kind, name: desired.metadata.name, err: err.message }, 'apply could not merge; repairing with a merge patch');
-      await this.o.kube.mergePatch(desired);
+      await this.o.kube.mergePatch(object);
     }
     this.writes++;
     const verb = observed === undefined ? 'created' : 'updated';
