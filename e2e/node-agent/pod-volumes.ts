@@ -2,7 +2,7 @@
 // (service-account token through the TokenRequest API, kube-root-ca.crt, namespace), hostPath and
 // persistentVolumeClaim (the bound PV's hostPath). Like kubelet, files are written once when the pod starts;
 // the token is requested for an hour and not refreshed (see README).
-import { chownSync, chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chownSync, chmodSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { KubeApi, KubeObject } from './kube-api.js';
 
@@ -146,20 +146,38 @@ async function projected(context: VolumeContext, sources: any[]): Promise<Map<st
   return out;
 }
 
+/**
+ * kubelet's fsGroup on a writable volume: every file and folder gets the group (owners stay), group read and
+ * write, folders also group search and setgid, so files written by anyone (a restore run as root, an older
+ * image's uid) stay usable by the pod. OnRootMismatch skips the walk when the root already fits.
+ */
+export function applyFsGroup(root: string, gid: number, onRootMismatch: boolean): void {
+  const rootStat = lstatSync(root);
+  if (onRootMismatch && rootStat.gid === gid && (rootStat.mode & 0o2070) === 0o2070) return;
+  const visit = (path: string): void => {
+    const stat = lstatSync(path);
+    if (stat.isSymbolicLink()) return;
+    if (stat.gid !== gid) lchownSync(path, stat.uid, gid);
+    const wanted = stat.isDirectory() ? (stat.mode & 0o7777) | 0o2070 : (stat.mode & 0o7777) | 0o060;
+    if (wanted !== (stat.mode & 0o7777)) chmodSync(path, wanted);
+    if (stat.isDirectory()) for (const entry of readdirSync(path)) visit(join(path, entry));
+  };
+  visit(root);
+}
+
 /** Writes (or finds) every volume of the pod; throws VolumeNotReady while a PVC is unbound or a source is missing. */
 export async function prepareVolumes(context: VolumeContext): Promise<PreparedVolumes> {
   const { api, pod, podDir } = context;
   const ns = pod.metadata.namespace ?? 'default';
   const security = pod.spec?.securityContext ?? {};
   const fsGroup = security.fsGroup as number | undefined;
-  const owner = (security.runAsUser as number | undefined) ?? 0;
   const paths = new Map<string, string>();
   for (const volume of (pod.spec?.volumes ?? []) as any[]) {
     const dir = join(podDir, 'volumes', volume.name);
     const defaultMode = volume.configMap?.defaultMode ?? volume.secret?.defaultMode ?? volume.projected?.defaultMode ?? volume.downwardAPI?.defaultMode ?? 0o644;
     if (volume.emptyDir) {
       mkdirSync(dir, { recursive: true });
-      chownSync(dir, owner, fsGroup ?? 0);
+      chownSync(dir, 0, fsGroup ?? 0);
       chmodSync(dir, fsGroup !== undefined ? 0o2777 : 0o777);
     } else if (volume.configMap) {
       const data = await configMapData(api, ns, volume.configMap.name, volume.configMap.optional === true);
@@ -184,12 +202,7 @@ export async function prepareVolumes(context: VolumeContext): Promise<PreparedVo
       const hostPath = (pv?.spec?.hostPath?.path ?? pv?.spec?.local?.path) as string | undefined;
       if (!hostPath) throw new VolumeNotReady(`persistentvolume ${claim.spec.volumeName} has no hostPath or local path`);
       mkdirSync(hostPath, { recursive: true });
-      // fsGroup: the volume's root belongs to the pod's group (kubelet changes ownership recursively; the
-      // root is enough here, since the pod itself creates everything below it).
-      if (fsGroup !== undefined || owner !== 0) {
-        chownSync(hostPath, owner, fsGroup ?? 0);
-        chmodSync(hostPath, 0o2775);
-      }
+      if (fsGroup !== undefined) applyFsGroup(hostPath, fsGroup, security.fsGroupChangePolicy === 'OnRootMismatch');
       paths.set(volume.name, hostPath);
       continue;
     } else {

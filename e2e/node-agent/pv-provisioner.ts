@@ -3,7 +3,7 @@
 // exactly that claim), reclaim policy Retain and node affinity to this node. Folders are never deleted here:
 // a PVC's data outlives its pods and, with Retain, the claim too.
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeApiError, type KubeApi, type KubeObject } from './kube-api.js';
 
@@ -60,6 +60,8 @@ export class PvProvisioner {
       const suffix = fresh ? `-${uid.slice(0, 8)}` : '';
       const path = join(this.workDir, 'pv', `${ns}-${claim.metadata.name}${suffix}`);
       mkdirSync(path, { recursive: true });
+      // World-writable like local-path-provisioner's folders: a pod without fsGroup can still write.
+      chmodSync(path, 0o777);
       const pv = buildPv(claim, this.nodeName, path);
       pv.metadata.name = `${pv.metadata.name}${suffix}`;
       try {
