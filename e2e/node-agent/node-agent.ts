@@ -206,7 +206,11 @@ export class NodeAgent {
         existing.update(pod);
         continue;
       }
-      if (this.finished.has(uid)) continue;
+      if (this.finished.has(uid)) {
+        // Its processes are gone; a final delete that failed earlier is tried again.
+        if (pod.metadata.deletionTimestamp) await this.finalDelete(pod);
+        continue;
+      }
       const worker = new PodWorker(pod, {
         api: this.api,
         network: this.network,
@@ -230,6 +234,13 @@ export class NodeAgent {
       // Gone from the API without our final delete (a forced delete): stop it quickly.
       if (!seen.has(uid) && !worker.isTerminating) void worker.terminate(2, false);
     }
+  }
+
+  private async finalDelete(pod: KubeObject): Promise<void> {
+    const ns = pod.metadata.namespace ?? 'default';
+    await this.api
+      .call('DELETE', `/api/v1/namespaces/${ns}/pods/${pod.metadata.name}`, { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } })
+      .catch((error: Error) => this.options.log(`final delete of ${ns}/${pod.metadata.name}: ${error.message}`));
   }
 
   private async whenDone(uid: string, worker: PodWorker): Promise<void> {
