@@ -6,7 +6,7 @@ import { ProgressTracker } from './move-progress.js';
 describe('ByteThrottle', () => {
   it('lets a burst through, then holds the long-run rate', async () => {
     const clock = new SimClock();
-    const throttle = new ByteThrottle({ clock, bytesPerSec: 1_000 });
+    const throttle = new ByteThrottle({ clock, bytesPerSec: 1_000, loadSignal: false });
     const doneAt: number[] = [];
     const start = clock.nowMs();
     for (let i = 0; i < 5; i++) void throttle.take(500).then(() => doneAt.push(clock.nowMs() - start));
@@ -17,13 +17,40 @@ describe('ByteThrottle', () => {
 
   it('passes a block bigger than the burst and makes the next caller wait it off', async () => {
     const clock = new SimClock();
-    const throttle = new ByteThrottle({ clock, bytesPerSec: 1_000 });
+    const throttle = new ByteThrottle({ clock, bytesPerSec: 1_000, loadSignal: false });
     const doneAt: number[] = [];
     const start = clock.nowMs();
     void throttle.take(3_000).then(() => doneAt.push(clock.nowMs() - start));
     void throttle.take(1).then(() => doneAt.push(clock.nowMs() - start));
     await clock.runFor(5_000);
     expect(doneAt).toEqual([0, 2001]);
+  });
+
+  it('backs off to half of what moved while the node is loaded, never below the floor, and recovers to the cap when calm', async () => {
+    const clock = new SimClock();
+    let delayMs = 0;
+    const throttle = new ByteThrottle({ clock, bytesPerSec: 100_000, minBytesPerSec: 1_000, adaptWindowMs: 500, loadTargetMs: 25, loadSignal: { sampleDelayMs: () => delayMs } });
+    // Movers run far below the cap: 2 000 bytes per 100 ms, about 20 000 B/s.
+    const mover = async (until: number) => {
+      while (clock.nowMs() < until) {
+        await throttle.take(2_000);
+        await new Promise<void>((r) => clock.setTimeout(r, 100));
+      }
+    };
+    const start = clock.nowMs();
+    void mover(start + 10_000);
+    await clock.runFor(1_000);
+    expect(throttle.currentBytesPerSec).toBe(100_000);
+    delayMs = 80; // foreground load: the event loop lags
+    await clock.runFor(600);
+    // Half of what moved (about 20 000 B/s), not half of the cap.
+    expect(throttle.currentBytesPerSec).toBeLessThanOrEqual(11_000);
+    await clock.runFor(3_000);
+    expect(throttle.currentBytesPerSec).toBe(1_000);
+    delayMs = 1;
+    await clock.runFor(5_000);
+    expect(throttle.currentBytesPerSec).toBeGreaterThan(1_000);
+    expect(throttle.bytesPerSec).toBe(100_000);
   });
 
   it('0 means unthrottled', async () => {

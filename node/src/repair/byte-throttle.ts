@@ -1,41 +1,94 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { Clock } from '../platform/clock.js';
 import { StrataError } from '../platform/errors.js';
 
-export interface ByteThrottleOptions {
-  clock: Clock;
-  /** Bytes per second shared by every mover (drain, rebalance, recovery); 0 = unlimited. */
-  bytesPerSec: number;
-  /** Bytes that may pass at once after an idle spell (default: one second's worth). */
-  burstBytes?: number;
+/** How loaded the node is right now: a delay in ms sampled since the last call (the p99 of that spell). */
+export interface LoadSignal {
+  sampleDelayMs(): number;
 }
 
-export function resolveByteThrottleOptions(options: ByteThrottleOptions): Required<ByteThrottleOptions> {
-  const resolved = { burstBytes: options.bytesPerSec, ...options };
-  if (!Number.isFinite(resolved.bytesPerSec) || resolved.bytesPerSec < 0) {
-    throw new StrataError('InvalidConfig', `move throttle must be >= 0 bytes/s, got ${resolved.bytesPerSec}`);
+/** The event loop's delay (perf_hooks): foreground requests queue behind it, so it rises when they slow. */
+export class EventLoopDelaySignal implements LoadSignal {
+  private readonly histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+
+  constructor() {
+    this.histogram.enable();
+    // The monitor's timer must not keep a process alive.
+    (this.histogram as unknown as { unref?: () => void }).unref?.();
   }
-  return resolved;
+
+  sampleDelayMs(): number {
+    const p99 = this.histogram.percentile(99) / 1e6;
+    this.histogram.reset();
+    return Number.isFinite(p99) ? p99 : 0;
+  }
+}
+
+export interface ByteThrottleOptions {
+  clock: Clock;
+  /** Bytes per second shared by every mover (drain, rebalance, recovery); 0 = unlimited. The cap. */
+  bytesPerSec: number;
+  /** Bytes that may pass at once after an idle spell (default: one second's worth of the current limit). */
+  burstBytes?: number;
+  /**
+   * Backs the limit off while the node is loaded (default: the event loop's delay; false = a fixed limit
+   * at bytesPerSec). Not used when bytesPerSec is 0.
+   */
+  loadSignal?: LoadSignal | false;
+  /** A window whose load signal exceeds this is "loaded" (default 25 ms of event-loop delay at p99). */
+  loadTargetMs?: number;
+  /** How often the limit adapts (default 500 ms). */
+  adaptWindowMs?: number;
+  /** The limit never backs off below this (default 4 MiB/s, or bytesPerSec when lower): moves keep going. */
+  minBytesPerSec?: number;
+}
+
+type Resolved = Required<Omit<ByteThrottleOptions, 'burstBytes' | 'loadSignal'>> & { burstBytes?: number; loadSignal: LoadSignal | false };
+
+export function resolveByteThrottleOptions(options: ByteThrottleOptions): Resolved {
+  if (!Number.isFinite(options.bytesPerSec) || options.bytesPerSec < 0) {
+    throw new StrataError('InvalidConfig', `move throttle must be >= 0 bytes/s, got ${options.bytesPerSec}`);
+  }
+  const minBytesPerSec = Math.min(options.minBytesPerSec ?? 4 * 1024 * 1024, options.bytesPerSec);
+  const loadSignal = options.loadSignal ?? (options.bytesPerSec > 0 ? new EventLoopDelaySignal() : false);
+  return { loadTargetMs: 25, adaptWindowMs: 500, ...options, minBytesPerSec, loadSignal };
 }
 
 /**
  * A token bucket on bytes (`[data] move_throttle_mb_per_sec`): take(n) resolves once n bytes may move.
  * A block bigger than the burst passes on a full bucket and leaves it in debt (the next caller waits it
  * off), so any block size works and the long-run rate is exact. Callers are served in arrival order.
+ *
+ * Adaptive: every adaptWindowMs the load signal (event-loop delay) is read. When it is above
+ * loadTargetMs the limit drops to half of what actually moved in that window (so it bites even when the
+ * movers ran below the cap), never below minBytesPerSec; when it is calm the limit grows by a quarter,
+ * up to the configured cap. Foreground work then gets the machine back within a window or two.
  */
 export class ByteThrottle {
-  private readonly o: Required<ByteThrottleOptions>;
+  private readonly o: Resolved;
+  private limit: number;
   private tokens: number;
   private lastMs: number;
   private queue: Promise<void> = Promise.resolve();
+  private windowStartMs: number;
+  private windowBytes = 0;
 
   constructor(options: ByteThrottleOptions) {
     this.o = resolveByteThrottleOptions(options);
-    this.tokens = this.o.burstBytes;
+    this.limit = this.o.bytesPerSec;
+    this.tokens = this.burst();
     this.lastMs = this.o.clock.nowMs();
+    this.windowStartMs = this.lastMs;
   }
 
+  /** The configured cap. */
   get bytesPerSec(): number {
     return this.o.bytesPerSec;
+  }
+
+  /** The limit in force right now (the cap, or less while the node is loaded). */
+  get currentBytesPerSec(): number {
+    return this.limit;
   }
 
   take(bytes: number): Promise<void> {
@@ -45,21 +98,48 @@ export class ByteThrottle {
     return turn;
   }
 
+  private burst(): number {
+    return this.o.burstBytes ?? this.limit;
+  }
+
   private async wait(bytes: number): Promise<void> {
+    this.adapt();
     this.refill();
     // A block bigger than the burst waits for a full bucket, then takes the bucket into debt.
-    const need = Math.min(bytes, this.o.burstBytes);
+    const need = Math.min(bytes, this.burst());
     if (this.tokens < need) {
-      const waitMs = Math.ceil(((need - this.tokens) / this.o.bytesPerSec) * 1000);
+      const waitMs = Math.ceil(((need - this.tokens) / this.limit) * 1000);
       await new Promise<void>((resolve) => this.o.clock.setTimeout(resolve, waitMs));
       this.refill();
     }
     this.tokens -= bytes;
+    this.windowBytes += bytes;
+  }
+
+  private adapt(): void {
+    if (this.o.loadSignal === false) return;
+    const now = this.o.clock.nowMs();
+    const elapsed = now - this.windowStartMs;
+    if (elapsed < this.o.adaptWindowMs) return;
+    const delayMs = this.o.loadSignal.sampleDelayMs();
+    if (elapsed <= 4 * this.o.adaptWindowMs) {
+      const { bytesPerSec: cap, minBytesPerSec: floor } = this.o;
+      if (delayMs > this.o.loadTargetMs) {
+        const moved = (this.windowBytes / elapsed) * 1000;
+        this.limit = Math.max(floor, Math.min(this.limit, moved) / 2);
+      } else {
+        this.limit = Math.min(cap, Math.max(this.limit * 1.25, floor));
+      }
+      this.tokens = Math.min(this.tokens, this.burst());
+    }
+    // After an idle spell (no take for several windows) the window restarts without a verdict.
+    this.windowStartMs = now;
+    this.windowBytes = 0;
   }
 
   private refill(): void {
     const now = this.o.clock.nowMs();
-    this.tokens = Math.min(this.o.burstBytes, this.tokens + ((now - this.lastMs) / 1000) * this.o.bytesPerSec);
+    this.tokens = Math.min(this.burst(), this.tokens + ((now - this.lastMs) / 1000) * this.limit);
     this.lastMs = now;
   }
 }

@@ -60,6 +60,8 @@ export function resolveChunkRelocatorOptions(options: ChunkRelocatorOptions): Re
 export class ChunkRelocator {
   private readonly o: ResolvedChunkRelocatorOptions;
   private readonly movedBytes: Counter;
+  /** One codec per scheme (building one per relocation set up its matrices every time). */
+  private readonly codecs = new Map<string, ErasureCodec>();
 
   constructor(options: ChunkRelocatorOptions) {
     this.o = resolveChunkRelocatorOptions(options);
@@ -137,7 +139,9 @@ export class ChunkRelocator {
     const { layout, column } = location;
     const k = layout.dataShards;
     const width = layout.dataShards + layout.parityShards;
-    const codec = this.o.codecForLayout(layout);
+    const codecKey = `${layout.codecId}:${layout.dataShards}+${layout.parityShards}`;
+    let codec = this.codecs.get(codecKey);
+    if (!codec) this.codecs.set(codecKey, (codec = this.o.codecForLayout(layout)));
     const sizes = blockSizes(layout, location.dataBytes);
     const candidates = layout.chunks.map((_, j) => j).filter((j) => j !== column);
     const active = new Map<number, AsyncIterator<Uint8Array>>();

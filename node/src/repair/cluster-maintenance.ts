@@ -31,7 +31,11 @@ export interface ClusterMaintenanceOptions {
   recoveryTimeoutMs: number;
   /** How often the leader looks at member states and liveness (default 1 s). */
   superviseIntervalMs?: number;
-  /** Relocations in flight per worker (default 2; the shared throttle bounds the bytes). */
+  /**
+   * Relocations in flight per worker (default 8; the shared, adaptive throttle bounds the bytes). Moves
+   * are latency-bound (a metadata read, a create, a commit with fsync and a Raft commit per chunk of a
+   * few blocks), so more in flight is what fills the disk and the network.
+   */
   concurrency?: number;
   /** Chunks planned per round (default 64). */
   batchChunks?: number;
@@ -50,7 +54,7 @@ export function resolveClusterMaintenanceOptions(options: ClusterMaintenanceOpti
     logger: silentLogger,
     metrics: noopMetrics,
     superviseIntervalMs: 1_000,
-    concurrency: 2,
+    concurrency: 8,
     batchChunks: 64,
     retryDelayMs: 2_000,
     rebalanceTolerance: 0.05,
