@@ -25,6 +25,8 @@ export interface StrataS3ClusterOptions {
   accessKeyId?: string;
   secretAccessKey?: string;
   startTimeoutMs?: number;
+  /** Extra node flags before the script (e.g. `--cpu-prof` when profiling a node under load). */
+  nodeArgs?: string[];
 }
 
 export function resolveStrataS3ClusterOptions(options: StrataS3ClusterOptions): Required<StrataS3ClusterOptions> {
@@ -37,6 +39,7 @@ export function resolveStrataS3ClusterOptions(options: StrataS3ClusterOptions): 
     accessKeyId: 'strata-bench',
     secretAccessKey: 'strata-bench-secret-key',
     startTimeoutMs: 90_000,
+    nodeArgs: [],
     ...options,
   };
 }
@@ -84,6 +87,10 @@ export class StrataS3Cluster {
 
   async start(): Promise<void> {
     const { hosts, clusterPort, repoRoot } = this.opts;
+    // The compiled server users run (bin/strata-server.js -> dist/), not the sources through tsx:
+    // `make bench-s3` builds first.
+    const server = path.join(repoRoot, 'bin/strata-server.js');
+    if (!fs.existsSync(path.join(repoRoot, 'dist/node/src/main.js'))) throw new Error('dist/ is missing: run `make build` (npx tsc -p tsconfig.build.json) first');
     fs.rmSync(this.dataDir, { recursive: true, force: true });
     fs.mkdirSync(this.dataDir, { recursive: true });
     const config = this.writeConfig();
@@ -93,7 +100,7 @@ export class StrataS3Cluster {
         const nodeId = i + 1;
         const dataDir = path.join(this.dataDir, `node-${nodeId}`);
         fs.mkdirSync(dataDir, { recursive: true });
-        const args = ['--import', 'tsx', path.join(repoRoot, 'node/src/main.ts'), '--config', config,
+        const args = [...this.opts.nodeArgs, server, '--config', config,
           '--node-id', String(nodeId), '--data-dir', dataDir, '--bind-address', hosts[i],
           '--cluster-port', String(clusterPort), '--admin-port', String(this.opts.adminPort), '--s3-port', String(this.opts.s3Port)];
         if (i > 0) args.push('--join', `${hosts[0]}:${clusterPort}`);
