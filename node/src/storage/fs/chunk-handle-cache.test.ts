@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StrataError } from '../../platform/errors.js';
 import { blockOffset } from './chunk-file-format.js';
-import { ChunkHandleCache, type OpenChunk } from './chunk-handle-cache.js';
+import { ChunkHandleCache, chunkHandleCacheSize, type OpenChunk } from './chunk-handle-cache.js';
 import { chunkPath } from './chunk-paths.js';
 import { FsChunkStore } from './fs-chunk-store.js';
 
@@ -134,5 +134,16 @@ describe('FsChunkStore read handles', () => {
     for (let next = await blocks.next(); next.done !== true; next = await blocks.next()) rest++;
     expect(rest).toBe(3);
     await store.close();
+  });
+});
+
+describe('chunkHandleCacheSize', () => {
+  const limits = (soft: string) => `Limit                     Soft Limit           Hard Limit           Units     \nMax open files            ${soft}                1048576              files     \n`;
+  it('is a quarter of the soft open-file limit, between 256 and 4096', () => {
+    expect(chunkHandleCacheSize(limits('1024'))).toBe(256);
+    expect(chunkHandleCacheSize(limits('8000'))).toBe(2000);
+    expect(chunkHandleCacheSize(limits('1048576'))).toBe(4096);
+    expect(chunkHandleCacheSize(limits('unlimited'))).toBe(4096);
+    expect(chunkHandleCacheSize('no such line')).toBe(256);
   });
 });

@@ -7,6 +7,7 @@
  * A failed open (missing file, damaged header) is never cached, so the next read tries again.
  */
 import type { FileHandle } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import type { ChunkHeader } from './chunk-file-format.js';
 
 export interface OpenChunk {
@@ -29,6 +30,27 @@ interface Entry {
 }
 
 export const DEFAULT_CHUNK_HANDLE_CACHE_SIZE = 256;
+const MAX_CHUNK_HANDLE_CACHE_SIZE = 4096;
+
+/**
+ * A quarter of the process's open-file limit (Linux: the soft limit in /proc/self/limits), between 256
+ * and 4096: a node serving reads over thousands of chunks reopens far fewer files (an open and a header
+ * read each), while sockets and writers keep most descriptors. 256 when the limit cannot be read.
+ */
+export function chunkHandleCacheSize(limitsText?: string): number {
+  let text = limitsText;
+  if (text === undefined) {
+    try {
+      text = readFileSync('/proc/self/limits', 'utf8');
+    } catch {
+      return DEFAULT_CHUNK_HANDLE_CACHE_SIZE;
+    }
+  }
+  const soft = /^Max open files\s+(\d+|unlimited)/m.exec(text)?.[1];
+  if (soft === undefined) return DEFAULT_CHUNK_HANDLE_CACHE_SIZE;
+  const limit = soft === 'unlimited' ? Infinity : Number(soft);
+  return Math.max(DEFAULT_CHUNK_HANDLE_CACHE_SIZE, Math.min(MAX_CHUNK_HANDLE_CACHE_SIZE, Math.floor(limit / 4)));
+}
 
 /**
  * A FileHandle that is garbage collected unclosed makes Node warn (and, in later versions, throw). A

@@ -27,7 +27,7 @@ import {
   storedBytesFor,
   type ChunkHeader,
 } from './chunk-file-format.js';
-import { ChunkHandleCache, type OpenChunk } from './chunk-handle-cache.js';
+import { ChunkHandleCache, chunkHandleCacheSize, type OpenChunk } from './chunk-handle-cache.js';
 import { AlignedBufferPool, DIRECT_ALIGN_BYTES, readDirect } from './direct-read.js';
 import { checkChunkId, chunkPath, CHUNK_SUFFIX, isFanOutName, TEMP_DIR } from './chunk-paths.js';
 import {
@@ -55,9 +55,9 @@ export class FsChunkStore implements ChunkStore {
   /** Bytes put on disk by writers that have finished (committed; an aborted write gave its space back). */
   private finishedWrittenBytes = 0;
   private readonly freeSpace: FreeSpaceCache;
-  private readonly handles = new ChunkHandleCache();
-  /** Fan-out directories known to exist (at most 65 536 short strings). */
-  private readonly madeDirs = new Set<string>();
+  private readonly handles = new ChunkHandleCache(chunkHandleCacheSize());
+  /** Fan-out directories made or being made (at most 65 536 short strings); a failure is forgotten. */
+  private readonly madeDirs = new Map<string, Promise<void>>();
   private readonly usedGauge: Gauge;
   private readonly availableGauge: Gauge;
   private readonly logger: Logger;
@@ -116,7 +116,6 @@ export class FsChunkStore implements ChunkStore {
           { retryable: true, details: { neededBytes: reservedBytes, availableBytes: available, reserveBytes: this.reserveBytes } },
         );
       }
-      await this.makeFanOutDirs(finalPath);
       entry.writer = await FsChunkWriter.start({
         chunkId,
         tempPath: join(this.options.dir, TEMP_DIR, `${chunkId}.${++this.tempSeq}.tmp`),
@@ -124,6 +123,8 @@ export class FsChunkStore implements ChunkStore {
         blockSizeBytes,
         syncWrites: this.options.syncWrites,
         clock: this.options.clock,
+        // Made (and synced) while the blocks are written: only the commit's rename needs it.
+        directoryReady: this.makeFanOutDirs(finalPath),
         onFinished: ({ committed, storedBytes }) => this.writerFinished(chunkId, committed, storedBytes),
       });
       return entry.writer;
@@ -302,16 +303,22 @@ export class FsChunkStore implements ChunkStore {
     }
   }
 
-  private async makeFanOutDirs(finalPath: string): Promise<void> {
+  /** Makes the fan-out directory of `finalPath` once; concurrent writers into one new directory share the promise. */
+  private makeFanOutDirs(finalPath: string): Promise<void> {
     const leaf = dirname(finalPath);
-    if (this.madeDirs.has(leaf)) return;
-    const created = await mkdir(leaf, { recursive: true });
-    // A new directory entry is only durable once its parent is synced.
-    if (created !== undefined && this.options.syncWrites) {
-      await fsyncDir(dirname(leaf));
-      await fsyncDir(this.options.dir);
-    }
-    this.madeDirs.add(leaf);
+    const known = this.madeDirs.get(leaf);
+    if (known !== undefined) return known;
+    const making = (async () => {
+      const created = await mkdir(leaf, { recursive: true });
+      // A new directory entry is only durable once its parent is synced.
+      if (created !== undefined && this.options.syncWrites) {
+        await fsyncDir(dirname(leaf));
+        await fsyncDir(this.options.dir);
+      }
+    })();
+    this.madeDirs.set(leaf, making);
+    making.catch(() => this.madeDirs.delete(leaf));
+    return making;
   }
 
   private async removeTempFiles(): Promise<number> {

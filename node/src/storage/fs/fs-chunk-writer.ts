@@ -1,7 +1,10 @@
 /**
  * Writes one chunk into a temp file, block by block (each followed by its CRC32C), then commits it:
  * final header, fsync (when sync_writes), rename into place, fsync of the directory. Until the rename
- * nothing is visible, so a crash leaves only a temp file, which the store removes at open.
+ * nothing is visible, so a crash leaves only a temp file, which the store removes at open. The header
+ * slot stays a hole (zeros: not a chunk header) until the commit writes the real one, and the commit's
+ * steps overlap where order does not matter (close with rename), since every step is a trip through
+ * libuv's thread pool on the PUT's critical path.
  */
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -9,7 +12,7 @@ import { crc32c } from '@node-rs/crc32';
 import type { Clock } from '../../platform/clock.js';
 import { StrataError } from '../../platform/errors.js';
 import type { ChunkWriter } from '../../ports/chunk-store.js';
-import { CRC_BYTES, encodeHeader, HEADER_BYTES, UNCOMMITTED } from './chunk-file-format.js';
+import { CRC_BYTES, encodeHeader, HEADER_BYTES } from './chunk-file-format.js';
 
 export interface FsChunkWriterOptions {
   chunkId: string;
@@ -18,6 +21,8 @@ export interface FsChunkWriterOptions {
   blockSizeBytes: number;
   syncWrites: boolean;
   clock: Clock;
+  /** Settles once finalPath's directory exists durably (made while the blocks are written); awaited before the rename. */
+  directoryReady?: Promise<void>;
   /** Called once, when the writer is finished either way (committed with its stored bytes, or not). */
   onFinished(result: { committed: boolean; storedBytes: number }): void;
 }
@@ -38,7 +43,8 @@ export async function fsyncDir(dir: string): Promise<void> {
   try {
     await handle.sync();
   } finally {
-    await handle.close();
+    // Durable once sync returned: the close need not hold up the caller.
+    handle.close().catch(() => undefined);
   }
 }
 
@@ -57,17 +63,16 @@ export class FsChunkWriter implements ChunkWriter {
     private handle: FileHandle | undefined,
   ) {}
 
-  /** Creates the temp file with an uncommitted header. */
+  /** Creates the temp file; its header slot is written at commit (until then it reads as no header). */
   static async start(options: FsChunkWriterOptions): Promise<FsChunkWriter> {
-    const handle = await open(options.tempPath, 'wx');
+    let handle: FileHandle;
     try {
-      const header = encodeHeader({ blockSizeBytes: options.blockSizeBytes, blockCount: UNCOMMITTED, lastBlockBytes: 0, createdMs: 0 });
-      await handle.write(header, 0, header.byteLength, 0);
+      handle = await open(options.tempPath, 'wx');
     } catch (err) {
-      await handle.close().catch(() => undefined);
-      await unlink(options.tempPath).catch(() => undefined);
       throw ioError(err, `chunk ${options.chunkId}`);
     }
+    // A directory that could not be made fails the commit; observed there, never unhandled meanwhile.
+    options.directoryReady?.catch(() => undefined);
     return new FsChunkWriter(options, handle);
   }
 
@@ -136,9 +141,9 @@ export class FsChunkWriter implements ChunkWriter {
       });
       await handle.write(header, 0, header.byteLength, 0);
       if (syncWrites) await handle.sync();
-      await handle.close();
       this.handle = undefined;
-      await rename(tempPath, finalPath);
+      // Renaming an open file is fine on POSIX: close and rename go to the thread pool together.
+      await Promise.all([handle.close(), (this.options.directoryReady ?? Promise.resolve()).then(() => rename(tempPath, finalPath))]);
       if (syncWrites) await fsyncDir(dirname(finalPath));
     } catch (err) {
       this.state = 'failed';
