@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { allocateUninitialized } from '../erasure/shard-buffers.js';
 import { shardSizeBytes, splitStripe } from '../erasure/stripe.js';
 import type { DataLayout, ErasureLayout } from '../meta/records.js';
 import { defaultErasureScheme, placeShards } from '../placement/placement.js';
@@ -194,7 +195,7 @@ async function writeErasure(
       const full = stripe.byteLength === options.stripeDataBytes;
       shortSeen = !full;
       const shardBytes = full ? plan.shardBytes : shardSizeBytes(stripe.byteLength, k);
-      const parityRegion = new Uint8Array(m * shardBytes);
+      const parityRegion = allocateUninitialized(m * shardBytes); // every byte is computed by encode
       const shards = [...splitStripe(stripe, k, shardBytes)];
       for (let p = 0; p < m; p++) shards.push(parityRegion.subarray(p * shardBytes, (p + 1) * shardBytes));
       await codec.encode(shards);

@@ -163,6 +163,16 @@ describe('StrataObjectService: failed writes leave nothing', () => {
     for (const store of h.stores.all()) expect(store.open.size).toBe(0);
   }
 
+  it('an unconditional PUT into a missing bucket (checked alongside the write) answers NotFound and deletes its chunks', async () => {
+    const h = await objectServiceHarness();
+    const error = await rejection(h.service.putObject({ bucket: 'nb', key: 'k', body: bodyOf(pattern(3 * D + 5)) }));
+    expect(error.code).toBe('NotFound');
+    expect(error.details).toMatchObject({ resource: 'bucket', bucket: 'nb' });
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the deletes are not awaited by the PUT
+    expect(h.metadata.meta.getObject('nb', 'k')).toBeUndefined();
+    expect(h.stores.chunkCount()).toBe(0);
+  });
+
   it('aborts every chunk when one store fails mid-stream', async () => {
     const h = await objectServiceHarness();
     h.stores.forNode(4).faults.failAppendAfterBlocks = 2;

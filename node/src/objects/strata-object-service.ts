@@ -208,12 +208,33 @@ export class StrataObjectService implements ObjectService {
   /**
    * Write the bytes durably, then commit the manifest (with its precondition) through Raft. The state
    * machine checks the bucket and the precondition atomically; the early read only spares chunk writes,
-   * so a body declared small enough to go inline skips it (and its ReadIndex round).
+   * so a body declared small enough to go inline skips it (and its ReadIndex round). A conditional PUT
+   * waits for it before storing anything; an unconditional one (which can only fail on a missing
+   * bucket) runs it alongside the write, so its ReadIndex round is off the critical path, and deletes
+   * the chunks when it fails.
    */
   private async storeObject(input: PutObjectInput): Promise<ObjectManifest> {
     const declaredInline = input.sizeBytes !== undefined && input.sizeBytes <= this.o.inlineThresholdBytes;
-    if (!declaredInline) await this.precheckPut(input);
-    const written = await this.write(input);
+    const conditional = input.ifMatch !== undefined || input.ifNoneMatch !== undefined;
+    let precheck: Promise<void> | undefined;
+    if (!declaredInline) {
+      precheck = this.precheckPut(input);
+      if (conditional) await precheck;
+      else precheck.catch(() => undefined); // observed below, never unhandled meanwhile
+    }
+    let written: WrittenData;
+    try {
+      written = await this.write(input);
+    } catch (error) {
+      await precheck; // a missing bucket explains the failure better than what it did to the write
+      throw error;
+    }
+    try {
+      await precheck;
+    } catch (error) {
+      void Promise.allSettled(written.chunks.map((c) => this.o.chunkStores.forNode(c.nodeId).delete(c.chunkId)));
+      throw error;
+    }
     const manifest: ObjectManifest = {
       sizeBytes: written.sizeBytes,
       etag: written.md5.toString('hex'),

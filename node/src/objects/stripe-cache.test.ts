@@ -61,6 +61,15 @@ describe('StripeCache', () => {
     expect(got[0][0]).toBe(9);
   });
 
+  it('keeps a view that nearly fills its buffer without a copy, counting the whole buffer', () => {
+    const cache = new StripeCache({ capacityBytes: 1000 });
+    const frame = new Uint8Array(105).fill(7);
+    const view = frame.subarray(5);
+    cache.set('a#0', [view]);
+    expect(cache.get('a#0')![0]).toBe(view);
+    expect(cache.sizeBytes).toBe(105);
+  });
+
   it('replacing a key does not count it twice', () => {
     const cache = new StripeCache({ capacityBytes: 1000 });
     cache.set('a#0', stripe(1));

@@ -75,19 +75,22 @@ export class StripeCache {
 
   /**
    * Keeps the stripe, evicting the least recently used ones to stay within capacity. A shard that is a
-   * view of a bigger buffer (a batched disk read, a gRPC message) is copied, so the cache holds and
-   * counts exactly its own bytes. A stripe bigger than the whole cache is not kept.
+   * view of a much bigger buffer (a batched disk read of small blocks) is copied; one that fills at least
+   * 8/9 of its buffer is kept and counted with the whole buffer. A stripe bigger than the cache is not kept.
    */
   set(key: string, shards: readonly Uint8Array[]): void {
     if (!this.enabled) return;
-    const bytes = shards.reduce((sum, s) => sum + s.byteLength, 0);
+    // A view that fills most of its buffer (a block read into its own buffer, a gRPC message) is kept as
+    // is and counted with its whole buffer; one of a much bigger buffer is copied, so a few small views
+    // cannot pin big buffers. No 1 MiB copy per cached stripe in the common case.
+    const owned = shards.map((s) => (s.buffer.byteLength - s.byteLength <= s.byteLength / 8 ? s : new Uint8Array(s)));
+    const bytes = owned.reduce((sum, s) => sum + s.buffer.byteLength, 0);
     if (bytes > this.capacityBytes) return;
     const old = this.entries.get(key);
     if (old !== undefined) {
       this.entries.delete(key);
       this.bytes -= old.bytes;
     }
-    const owned = shards.map((s) => (s.byteOffset === 0 && s.buffer.byteLength === s.byteLength ? s : new Uint8Array(s)));
     this.entries.set(key, { shards: owned, bytes });
     this.bytes += bytes;
     for (const [oldest, entry] of this.entries) {
