@@ -5,7 +5,7 @@
 //
 // A backup is the metadata only (docs/decisions/0011): objects small enough to live inline in the metadata
 // come back whole; the chunks of larger ones were on the deleted claims, so only small objects are checked.
-import { copyFileSync, existsSync, readdirSync } from 'node:fs';
+import { chownSync, copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
@@ -64,6 +64,11 @@ async function createClaim(name: string, accessMode: string): Promise<void> {
     what: `claim ${name} Bound`,
     timeoutMs: 2 * MIN,
   });
+}
+
+function chownTree(path: string, uid: number, gid: number): void {
+  chownSync(path, uid, gid);
+  if (statSync(path).isDirectory()) for (const entry of readdirSync(path)) chownTree(join(path, entry), uid, gid);
 }
 
 function backupFiles(dir: string): string[] {
@@ -140,6 +145,10 @@ describe.sequential('scheduled backups and a restore into a fresh cluster', () =
       expect(readdirSync(dataDir)).toEqual([]);
       const restored = await runCommand(strata, ['restore', '--input', input, '--data-dir', dataDir]);
       expect(restored.code, `strata restore into ${claim}: ${restored.stdout}${restored.stderr}`).toBe(0);
+      // The pods run as the volume's owner (runAsUser/fsGroup 10001): hand the restored files to it, as an
+      // operator running `strata restore` as root on a node would.
+      const owner = statSync(dataDir);
+      chownTree(dataDir, owner.uid, owner.gid);
     }
 
     await env.kube.createCluster(NS, NAME, { ...SPEC, backup: undefined });
