@@ -53,6 +53,15 @@ describe('ByteThrottle', () => {
     expect(throttle.bytesPerSec).toBe(100_000);
   });
 
+  it('without a load signal the limit is fixed at the cap', async () => {
+    const clock = new SimClock();
+    const throttle = new ByteThrottle({ clock, bytesPerSec: 1_000 });
+    for (let i = 0; i < 10; i++) {
+      await Promise.all([throttle.take(500), clock.runFor(600)]);
+    }
+    expect(throttle.currentBytesPerSec).toBe(1_000);
+  });
+
   it('0 means unthrottled', async () => {
     const throttle = new ByteThrottle({ clock: new SimClock(), bytesPerSec: 0 });
     await throttle.take(10 ** 12);

@@ -31,8 +31,10 @@ export interface ByteThrottleOptions {
   /** Bytes that may pass at once after an idle spell (default: one second's worth of the current limit). */
   burstBytes?: number;
   /**
-   * Backs the limit off while the node is loaded (default: the event loop's delay; false = a fixed limit
-   * at bytesPerSec). Not used when bytesPerSec is 0.
+   * Backs the limit off while the node is loaded (e.g. `new EventLoopDelaySignal()`); absent or false =
+   * a fixed limit at bytesPerSec (the default: measured in bench-ops, the leader's event-loop delay is
+   * mostly the movers' own and the other processes' on a shared machine, so it held recovery at the
+   * floor with no foreground load at all; the signal should be the S3 gateway's request latency).
    */
   loadSignal?: LoadSignal | false;
   /** A window whose load signal exceeds this is "loaded" (default 25 ms of event-loop delay at p99). */
@@ -50,7 +52,7 @@ export function resolveByteThrottleOptions(options: ByteThrottleOptions): Resolv
     throw new StrataError('InvalidConfig', `move throttle must be >= 0 bytes/s, got ${options.bytesPerSec}`);
   }
   const minBytesPerSec = Math.min(options.minBytesPerSec ?? 4 * 1024 * 1024, options.bytesPerSec);
-  const loadSignal = options.loadSignal ?? (options.bytesPerSec > 0 ? new EventLoopDelaySignal() : false);
+  const loadSignal = options.bytesPerSec > 0 ? (options.loadSignal ?? false) : false;
   return { loadTargetMs: 25, adaptWindowMs: 500, ...options, minBytesPerSec, loadSignal };
 }
 
@@ -59,7 +61,7 @@ export function resolveByteThrottleOptions(options: ByteThrottleOptions): Resolv
  * A block bigger than the burst passes on a full bucket and leaves it in debt (the next caller waits it
  * off), so any block size works and the long-run rate is exact. Callers are served in arrival order.
  *
- * Adaptive: every adaptWindowMs the load signal (event-loop delay) is read. When it is above
+ * Adaptive when given a load signal: every adaptWindowMs the signal (e.g. event-loop delay) is read. When it is above
  * loadTargetMs the limit drops to half of what actually moved in that window (so it bites even when the
  * movers ran below the cap), never below minBytesPerSec; when it is calm the limit grows by a quarter,
  * up to the configured cap. Foreground work then gets the machine back within a window or two.
