@@ -8,7 +8,6 @@
  *   (add --cpu-prof to node for a profile of the mover's own CPU)
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalMetadata } from '../../node/src/objects/local-metadata.testkit.js';
