@@ -49,6 +49,7 @@ export class ClusterChecks {
       },
       {
         what: `${this.name}: ${what}`,
+        intervalMs: 1_000,
         timeoutMs,
         describe: async () => `${await this.env.kube.describeCluster(this.ns, this.name)}\noperator log:\n${await this.env.operatorLogTail(15)}`,
       },

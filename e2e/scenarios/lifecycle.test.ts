@@ -21,7 +21,8 @@ const SPEC: StrataClusterSpec = {
   storage: { size: '1Gi' },
   erasure: { dataShards: 2, parityShards: 1 },
   config: {
-    data: { stripe_size: '64KiB', inline_threshold: '4KiB', cache_size: '16MiB' },
+    // Moves at 0.25 MB/s: a drain of a few MiB lasts long enough to be seen in status.
+    data: { stripe_size: '64KiB', inline_threshold: '4KiB', cache_size: '16MiB', move_throttle_mb_per_sec: 0.25 },
     metadata: { rocksdb_cache_size: '8MiB' },
   },
   upgrade: { gateTimeout: '90s' },
@@ -72,7 +73,8 @@ describe.sequential('StrataCluster lifecycle under S3 load', () => {
   });
 
   it('2+3: under a continuous S3 workload, scale 3->4: the node joins, a rebalance runs, status shows it', async () => {
-    workload = new S3Workload(target, { bucket: 'workload' });
+    // Objects of 1-64 KB and one 5.3 MiB multipart upload: about 15 MiB of chunks over the whole run.
+    workload = new S3Workload(target, { bucket: 'workload', maxObjectBytes: 64_000, maxMultipart: 1, multipartEvery: 40 });
     await workload.createBucket();
     workload.start();
     await workload.waitForProgress(20, 2 * MIN);
@@ -94,18 +96,22 @@ describe.sequential('StrataCluster lifecycle under S3 load', () => {
 
   it('4: drain node-2 through spec.drain: progress in status, Drained, then undrain', async () => {
     await env.kube.patchCluster(NS, NAME, { spec: { drain: ['node-2'] } });
-    const seen = { draining: false };
+    const seen = { draining: false, progress: [] as number[] };
     const drained = await checks.until(
       'node-2 drained (Draining=False/Drained)',
       (c) => {
         const n = c.status?.nodes?.find((x) => x.name === 'node-2');
-        if (n?.state === 'draining' || c.status?.conditions?.some((x) => x.type === 'Draining' && x.status === 'True')) seen.draining = true;
+        if (c.status?.conditions?.some((x) => x.type === 'Draining' && x.status === 'True' && x.reason === 'WaitingForDrain')) seen.draining = true;
+        if (n?.state === 'draining' && n.drain !== undefined) seen.progress.push(n.drain.chunksRemaining);
         const cond = c.status?.conditions?.find((x) => x.type === 'Draining');
         return n?.state === 'drained' && cond?.reason === 'Drained';
       },
       6 * MIN,
     );
     expect(drained.status?.nodes?.find((n) => n.name === 'node-2')?.state).toBe('drained');
+    // Progress was reported while it ran: Draining=True/WaitingForDrain and chunks remaining on node-2.
+    expect(seen.draining).toBe(true);
+    expect(seen.progress.some((chunks) => chunks > 0), `chunksRemaining seen: ${seen.progress.join(',')}`).toBe(true);
     expect(await reasons()).toContain('DrainStarted');
     await workload!.waitForProgress(10, 2 * MIN);
 
