@@ -90,7 +90,13 @@ describe("the operator's guide, procedure by procedure, through the strata CLI",
     expect(storage.nodes.map((n) => n.nodeId).sort()).toEqual([1, 2, 3]);
     // 10 objects, each k+m = 3 chunks, one per node: 10 chunks on each.
     for (const node of storage.nodes) expect(node).toMatchObject({ online: true, state: 'active', chunks: 10 });
-    expect(storage.usedBytes).toBeGreaterThan(1_000_000);
+    // Used bytes come from each node's disk usage, sampled every second or so: the last writes show up shortly.
+    let used = storage.usedBytes;
+    for (let i = 0; i < 30 && used <= 1_000_000; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      used = (await json<StorageStatus>('storage', 'status')).usedBytes;
+    }
+    expect(used).toBeGreaterThan(1_000_000);
   });
 
   it('strata backup create --output FILE writes a consistent, checksummed metadata backup', async () => {
