@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_MODULES := node_modules/.package-lock.json
 SIM_BUDGET_SECONDS ?= 60
 
-.PHONY: install build lint test test-unit test-integration sim check-monitoring bench bench-raft bench-s3 bench-erasure bench-ops run e2e clean
+.PHONY: install build lint test test-quick test-unit test-integration sim check-monitoring bench bench-raft bench-s3 bench-erasure bench-ops run e2e clean
 
 install: $(NODE_MODULES)
 
@@ -32,8 +32,13 @@ check-monitoring: install
 	bash scripts/check-monitoring.sh
 
 # The whole suite: lint, unit, monitoring checks, simulation, integration. Prints a summary line at the end.
+# The whole suite, e2e included (cached control plane: about 20 min here; a cold Go build adds 15-18 min).
 test: install
 	bash scripts/test-all.sh
+
+# The same without the e2e tier, for a fast loop (about 6 min here).
+test-quick: install
+	STRATA_E2E=0 bash scripts/test-all.sh
 
 bench: bench-raft bench-s3 bench-erasure bench-ops
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, in the order of the testing pyramid; stops at the first failing tier.
 # Ends with one line "N passed, M failed" over every tier (vitest tests + monitoring checks + simulation seeds).
+# STRATA_E2E=0 leaves out the last tier (e2e on a local Kubernetes control plane; `make test-quick`), and says so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=.cache/test-results
@@ -54,3 +55,17 @@ if [ "$sim_status" -ne 0 ]; then [ "${sf:-0}" -gt 0 ] || failed=$((failed + 1));
 echo "== integration (real processes on loopback)"
 npx vitest run --project integration --reporter=default --reporter=json --outputFile="$out/integration.json" || { count "$out/integration.json"; exit 1; }
 count "$out/integration.json"
+
+if [ "${STRATA_E2E:-1}" = "0" ]; then
+  echo "== e2e: not run (STRATA_E2E=0); make e2e runs it"
+  exit 0
+fi
+echo "== e2e (a Kubernetes control plane built from Go modules, the node agent, the chart and the operator)"
+e2e_log="$out/e2e.log"
+set +e
+bash e2e/harness/run-e2e.sh | tee "$e2e_log"
+e2e_status=${PIPESTATUS[0]}
+set -e
+read -r ep ef < <(sed -nE 's/^e2e: ([0-9]+) passed, ([0-9]+) failed.*/\1 \2/p' "$e2e_log" | tail -1) || true
+passed=$((passed + ${ep:-0})); failed=$((failed + ${ef:-0}))
+if [ "$e2e_status" -ne 0 ]; then [ "${ef:-0}" -gt 0 ] || failed=$((failed + 1)); exit 1; fi
