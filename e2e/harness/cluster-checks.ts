@@ -1,5 +1,6 @@
 // Checks the scenarios share: waiting for a StrataCluster state, the guide's metrics on a pod, the pod-like
 // S3 client. Each wait is bounded and says what it saw last.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
@@ -10,22 +11,9 @@ import { waitFor } from './wait.js';
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** The metric names of the operator's guide ("Key Metrics"); every node's /metrics must carry each. */
-export const GUIDE_METRICS = [
-  'strata_cluster_nodes_total',
-  'strata_cluster_nodes_online',
-  'strata_raft_term',
-  'strata_raft_is_leader',
-  'strata_data_reads_total',
-  'strata_data_writes_total',
-  'strata_data_bytes_read',
-  'strata_data_bytes_written',
-  'strata_s3_requests_total',
-  'strata_s3_request_duration_seconds',
-  'strata_chunk_storage_bytes',
-  'strata_chunk_storage_available_bytes',
-  'strata_recovery_operations_total',
-  'strata_scrub_errors_total',
-] as const;
+export const GUIDE_METRICS: readonly string[] = Object.keys(
+  (JSON.parse(readFileSync(join(here, '../../monitoring/guide-metrics.json'), 'utf8')) as { table: Record<string, string> }).table,
+);
 
 /** Guide names missing from a Prometheus text exposition (a name counts when a # TYPE line declares it). */
 export function missingMetrics(text: string): string[] {

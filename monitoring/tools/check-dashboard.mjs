@@ -17,25 +17,9 @@ if (!root || !outDir) {
   process.exit(2);
 }
 
-/** The guide's "Key Metrics" table, plus the two names its dashboards and alerts use. */
-const GUIDE_METRICS = {
-  strata_cluster_nodes_total: 'gauge',
-  strata_cluster_nodes_online: 'gauge',
-  strata_raft_term: 'gauge',
-  strata_raft_is_leader: 'gauge',
-  strata_data_reads_total: 'counter',
-  strata_data_writes_total: 'counter',
-  strata_data_bytes_read: 'counter',
-  strata_data_bytes_written: 'counter',
-  strata_s3_requests_total: 'counter',
-  strata_s3_request_duration_seconds: 'histogram',
-  strata_chunk_storage_bytes: 'gauge',
-  strata_chunk_storage_available_bytes: 'gauge',
-  strata_recovery_operations_total: 'counter',
-  strata_scrub_errors_total: 'counter',
-  strata_recovery_operations_in_progress: 'gauge',
-  strata_metadata_operation_duration_seconds: 'histogram',
-};
+/** The guide's "Key Metrics" table, plus the two names its dashboards and alerts use (monitoring/guide-metrics.json). */
+const guide = JSON.parse(readFileSync(join(root, 'monitoring/guide-metrics.json'), 'utf8'));
+const GUIDE_METRICS = { ...guide.table, ...guide.queries };
 
 /** The guide's dashboard queries, by row. */
 const GUIDE_PANELS = {

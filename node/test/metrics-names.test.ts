@@ -1,34 +1,19 @@
+import { readFileSync } from 'node:fs';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomData, s3Client, sha256, sha256OfStream } from './harness/s3-helpers.js';
 import { TestCluster } from './harness/test-cluster.js';
 
 /**
- * The operator's guide's "Key Metrics" table (name -> type), read off a real node's /metrics. The alert
- * rules and dashboards in monitoring/ depend on these names; scripts/check-monitoring.sh checks the files.
+ * The operator's guide's "Key Metrics" table (name -> type), read off a real node's /metrics, and the names
+ * its alert rules and dashboards use besides (monitoring/guide-metrics.json, shared with the monitoring checks).
  */
-const GUIDE_TABLE: Record<string, string> = {
-  strata_cluster_nodes_total: 'gauge',
-  strata_cluster_nodes_online: 'gauge',
-  strata_raft_term: 'gauge',
-  strata_raft_is_leader: 'gauge',
-  strata_data_reads_total: 'counter',
-  strata_data_writes_total: 'counter',
-  strata_data_bytes_read: 'counter',
-  strata_data_bytes_written: 'counter',
-  strata_s3_requests_total: 'counter',
-  strata_s3_request_duration_seconds: 'histogram',
-  strata_chunk_storage_bytes: 'gauge',
-  strata_chunk_storage_available_bytes: 'gauge',
-  strata_recovery_operations_total: 'counter',
-  strata_scrub_errors_total: 'counter',
+const guide = JSON.parse(readFileSync(new URL('../../monitoring/guide-metrics.json', import.meta.url), 'utf8')) as {
+  table: Record<string, string>;
+  queries: Record<string, string>;
 };
-
-/** Used by the guide's alert rules and dashboards, not in its table. */
-const GUIDE_QUERIES: Record<string, string> = {
-  strata_recovery_operations_in_progress: 'gauge',
-  strata_metadata_operation_duration_seconds: 'histogram',
-};
+const GUIDE_TABLE = guide.table;
+const GUIDE_QUERIES = guide.queries;
 
 interface Sample {
   name: string;
