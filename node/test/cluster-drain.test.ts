@@ -1,27 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isStrataError } from '../src/platform/errors.js';
-import { TestCluster } from './harness/test-cluster.js';
-import { MOVEMENT_TOML, S3Load, adminOf, eventually } from './cluster-s3-load.js';
+import { adminOf, eventually, loadedCluster } from './cluster-s3-load.js';
 
 describe('drain a node under S3 load, then remove it', () => {
-  const cluster = new TestCluster({ subnetBase: 210, configToml: MOVEMENT_TOML });
-  let load: S3Load;
-
-  beforeAll(async () => {
-    await cluster.startNodes(4);
-    load = new S3Load([1, 2, 3].map((id) => cluster.s3Url(id)), 'drain');
-    await load.createBucket();
-    await load.fill(40);
-  }, 120_000);
-
-  afterAll(async () => {
-    await load?.stop();
-    load?.destroy();
-    await cluster.stopAll();
-    cluster.cleanup();
-  });
+  const loaded = loadedCluster({ subnetBase: 210, nodes: 4, bucket: 'drain', objects: 40 });
+  const { cluster } = loaded;
 
   it('refuses remove before the drain, drains to drained with S3 serving, removes, every object intact', async () => {
+    const load = loaded.load();
     const admin = adminOf(cluster);
     const status = await admin.clusterStatus();
     // Every member's admin URL is in the membership.

@@ -1,26 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestCluster } from './harness/test-cluster.js';
-import { MOVEMENT_TOML, S3Load, adminOf, eventually } from './cluster-s3-load.js';
+import { describe, expect, it } from 'vitest';
+import { adminOf, eventually, loadedCluster } from './cluster-s3-load.js';
 
 describe('add a 4th node and rebalance under S3 load', () => {
-  const cluster = new TestCluster({ subnetBase: 200, configToml: MOVEMENT_TOML });
-  let load: S3Load;
-
-  beforeAll(async () => {
-    await cluster.startNodes(3);
-    load = new S3Load([1, 2, 3].map((id) => cluster.s3Url(id)), 'rebalance');
-    await load.createBucket();
-    await load.fill(45);
-  }, 120_000);
-
-  afterAll(async () => {
-    await load?.stop();
-    load?.destroy();
-    await cluster.stopAll();
-    cluster.cleanup();
-  });
+  const loaded = loadedCluster({ subnetBase: 200, nodes: 3, bucket: 'rebalance', objects: 45 });
+  const { cluster } = loaded;
 
   it('the new node takes data, rebalance evens the chunks out, every object intact, no S3 error', async () => {
+    const load = loaded.load();
     await cluster.start(4, 1).waitReady();
     const admin = adminOf(cluster);
     await eventually('node-4 online in storage status', () => admin.storageStatus(), (s) => s.nodes.some((n) => n.nodeId === 4 && n.online));

@@ -1,26 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestCluster } from './harness/test-cluster.js';
-import { MOVEMENT_TOML, S3Load, adminOf, eventually } from './cluster-s3-load.js';
+import { describe, expect, it } from 'vitest';
+import { adminOf, eventually, loadedCluster } from './cluster-s3-load.js';
 
 describe('replace a failed node: SIGKILL for good, remove --force, recovery, a new node joins', () => {
-  const cluster = new TestCluster({ subnetBase: 220, configToml: MOVEMENT_TOML });
-  let load: S3Load;
-
-  beforeAll(async () => {
-    await cluster.startNodes(4);
-    load = new S3Load([1, 2, 3].map((id) => cluster.s3Url(id)), 'replace');
-    await load.createBucket();
-    await load.fill(40);
-  }, 120_000);
-
-  afterAll(async () => {
-    await load?.stop();
-    load?.destroy();
-    await cluster.stopAll();
-    cluster.cleanup();
-  });
+  const loaded = loadedCluster({ subnetBase: 220, nodes: 4, bucket: 'replace', objects: 40 });
+  const { cluster } = loaded;
 
   it('rebuilds every chunk of the lost node from parity; every object intact; node-5 joins and takes data', async () => {
+    const load = loaded.load();
     const admin = adminOf(cluster);
     const lostChunks = (await admin.storageStatus()).nodes.find((n) => n.nodeId === 4)!.chunks;
     expect(lostChunks).toBeGreaterThan(0);

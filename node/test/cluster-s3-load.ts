@@ -1,7 +1,8 @@
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { AdminClient } from '../src/client/admin-client.js';
 import { mapLimit, randomData, s3Client, sha256, sha256OfStream } from './harness/s3-helpers.js';
-import type { TestCluster } from './harness/test-cluster.js';
+import { afterAll, beforeAll } from 'vitest';
+import { TestCluster } from './harness/test-cluster.js';
 
 /**
  * Real S3 traffic for the data-movement tests: objects PUT through the AWS SDK (its own retries on),
@@ -128,4 +129,35 @@ export async function eventually<T>(what: string, probe: () => Promise<T>, check
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)?.slice(0, 1500) ?? String(last)}`);
+}
+
+/**
+ * For a describe block: a TestCluster of `nodes` nodes with MOVEMENT_TOML and an S3Load on nodes 1-3 whose
+ * bucket holds `objects` objects, set up before the block's tests and torn down after them.
+ */
+export function loadedCluster(options: { subnetBase: number; nodes: number; bucket: string; objects: number }): { cluster: TestCluster; load: () => S3Load } {
+  const cluster = new TestCluster({ subnetBase: options.subnetBase, configToml: MOVEMENT_TOML });
+  let load: S3Load | undefined;
+
+  beforeAll(async () => {
+    await cluster.startNodes(options.nodes);
+    load = new S3Load([1, 2, 3].map((id) => cluster.s3Url(id)), options.bucket);
+    await load.createBucket();
+    await load.fill(options.objects);
+  }, 120_000);
+
+  afterAll(async () => {
+    await load?.stop();
+    load?.destroy();
+    await cluster.stopAll();
+    cluster.cleanup();
+  });
+
+  return {
+    cluster,
+    load: () => {
+      if (load === undefined) throw new Error('the S3 load is set up in beforeAll');
+      return load;
+    },
+  };
 }
