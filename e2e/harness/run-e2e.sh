@@ -10,6 +10,17 @@ mkdir -p "$out"
 report="$out/e2e.json"
 rm -f "$report"
 
+# Pods run as uid 10001, as in a real cluster, and execute their "images" from under this checkout: every
+# folder above it must let others through (a clone made under `mktemp -d` is 0700).
+dir=$(pwd)
+while [ "$dir" != "/" ]; do
+  if [ $(( 0$(stat -c %a "$dir") & 1 )) -eq 0 ]; then
+    chmod o+x "$dir"
+    echo "== e2e: chmod o+x $dir (pods run as uid 10001 and read their images below it)"
+  fi
+  dir=$(dirname "$dir")
+done
+
 echo "== e2e: helm ($(bash scripts/fetch-helm.sh))"
 echo "== e2e: control plane binaries (cold: ~15-18 min on 2 cores; cached: a second)"
 bash e2e/control-plane/build.sh
