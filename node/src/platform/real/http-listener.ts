@@ -7,6 +7,8 @@ import { StrataError } from '../errors.js';
 export interface ListenerTuning {
   maxConnections?: number;
   tcpNoDelay?: boolean;
+  /** How long stop() lets requests in flight finish before it closes their connections (default 10 s). */
+  drainMs?: number;
 }
 
 export interface HttpListenerOptions extends ListenerTuning {
@@ -28,12 +30,21 @@ export interface HttpListenerOptions extends ListenerTuning {
  */
 export class HttpListener {
   private server: Server | undefined;
+  private stopping = false;
+  /** Responses not finished yet: stop() waits for them and tells their clients not to reuse the connection. */
+  private readonly inFlight = new Set<ServerResponse>();
 
   constructor(private readonly options: HttpListenerOptions) {}
 
   async start(): Promise<void> {
     assert(this.server === undefined, `${this.options.name} started twice`);
-    const server = createServer({ noDelay: this.options.tcpNoDelay ?? true }, this.options.handler);
+    const server = createServer({ noDelay: this.options.tcpNoDelay ?? true }, (req, res) => {
+      // A client of a stopping node reconnects (through a Service: to another pod) instead of reusing this socket.
+      if (this.stopping) res.shouldKeepAlive = false;
+      this.inFlight.add(res);
+      res.once('close', () => this.inFlight.delete(res));
+      this.options.handler(req, res);
+    });
     if (this.options.maxConnections !== undefined) server.maxConnections = this.options.maxConnections;
     // Clients reuse connections; close idle ones before a proxy in front would.
     server.keepAliveTimeout = 5_000;
@@ -47,14 +58,29 @@ export class HttpListener {
     this.server = server;
   }
 
+  /**
+   * Stops accepting, closes idle keep-alive sockets, lets requests in flight finish (their responses say
+   * `Connection: close`), and after `drainMs` closes whatever is still open: a rolling restart costs the
+   * clients of this node a reconnect, not a reset mid-request.
+   */
   async stop(): Promise<void> {
     const server = this.server;
     if (server === undefined) return;
     this.server = undefined;
+    this.stopping = true;
+    for (const res of this.inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    // Idle keep-alive sockets would hold close() open forever.
-    server.closeAllConnections();
-    await closed;
+    server.closeIdleConnections();
+    // A socket that finishes its last request goes idle and is closed by close()'s own idle check only once;
+    // close those as they turn idle.
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    const deadline = setTimeout(() => server.closeAllConnections(), this.options.drainMs ?? 10_000);
+    try {
+      await closed;
+    } finally {
+      clearInterval(sweep);
+      clearTimeout(deadline);
+    }
   }
 
   /** The port actually bound (differs from the option when it was 0). */
