@@ -19,6 +19,7 @@ import { createRaftClient, raftServiceDefinition } from './raft-service-definiti
 import { raiseServerReceiveWindow } from './server-window.js';
 import { SnapshotSender } from './snapshot-sender.js';
 import { TransportMetrics, type GrpcTransportStats } from './transport-metrics.js';
+import { peerReconnectOptions } from './peer-reconnect-options.js';
 
 export { resolveGrpcTransportOptions, type ClusterService, type GrpcTransportOptions } from './grpc-transport-options.js';
 
@@ -192,8 +193,7 @@ export class GrpcTransport implements Transport {
       'grpc.max_receive_message_length': this.options.maxMessageBytes,
       'grpc.max_send_message_length': this.options.maxMessageBytes,
       // grpc-js refuses new calls while its channel backs off: keep its backoff in step with ours.
-      'grpc.initial_reconnect_backoff_ms': this.options.reconnectInitialMs,
-      'grpc.max_reconnect_backoff_ms': this.options.reconnectMaxMs,
+      ...peerReconnectOptions({ initialMs: this.options.reconnectInitialMs, maxMs: this.options.reconnectMaxMs }),
       'grpc.keepalive_time_ms': this.options.keepaliveMs,
       'grpc.keepalive_timeout_ms': Math.max(1000, Math.floor(this.options.keepaliveMs / 2)),
       'grpc.keepalive_permit_without_calls': 1,

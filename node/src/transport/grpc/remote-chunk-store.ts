@@ -17,6 +17,7 @@ import { createChunkClient } from './chunk-service-definition.js';
 import type { ChunkServiceClient, ChunkInfo as PbChunkInfo, PutChunkRequest, PutChunkResponse, ReadBlocksResponse, StatChunkResponse } from './generated/strata/cluster/v1/chunks.js';
 import { fromGrpcError } from './grpc-errors.js';
 import { WriteWindow } from './write-window.js';
+import { peerReconnectOptions } from './peer-reconnect-options.js';
 
 export interface RemoteChunkStoreOptions {
   /** host:port of the peer's cluster listener. */
@@ -88,6 +89,7 @@ export class RemoteChunkStore implements ChunkStore {
       'grpc-node.flow_control_window': this.options.receiveWindowBytes,
       'grpc.enable_retries': 0,
       'grpc.use_local_subchannel_pool': 1,
+      ...peerReconnectOptions({ initialMs: 100, maxMs: 2_000 }),
     });
   }
 
