@@ -15,6 +15,7 @@ count() { # file -> adds vitest JSON counts (a missing report counts as one fail
   p=$(node -e "const r=require('./$1');console.log(r.numPassedTests)")
   f=$(node -e "const r=require('./$1');console.log(r.numFailedTests + (r.numTotalTestSuites && r.success===false && r.numFailedTests===0 ? 1 : 0))")
   passed=$((passed + p)); failed=$((failed + f))
+  [ "$f" -eq 0 ] || node scripts/failed-tests.cjs "$1"
 }
 
 summary() {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make e2e`: helm, the control plane binaries (cached: STRATA_K8S_CACHE or .cache/k8s), then the vitest
-# project e2e (files one after another). Ends with one line "e2e: N passed, M failed, S skipped in T s".
+# project e2e (two files at a time, vitest.config.ts). Ends with one line "e2e: N passed, M failed, S skipped in T s".
 # dist/ must be built first (the Makefile's e2e target depends on build).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -38,6 +38,7 @@ if [ -f "$report" ]; then
     console.log('e2e: ' + r.numPassedTests + ' passed, ' + r.numFailedTests + ' failed, ' + (r.numPendingTests + r.numTodoTests) + ' skipped in $(( $(date +%s) - start )) s');
     if (failedFiles.length) console.log('e2e: failed files: ' + failedFiles.join(', '));
   "
+  [ "$status" -eq 0 ] || node scripts/failed-tests.cjs "$report"
 else
   echo "e2e: no report (vitest exited ${status} before writing one) after $(( $(date +%s) - start )) s"
   [ "$status" -ne 0 ] || status=1

@@ -160,11 +160,18 @@ export class S3Workload {
 
   private async step(op: keyof S3Workload['counts'], fn: () => Promise<string>): Promise<void> {
     let key = '';
+    const started = Date.now();
     try {
       key = await fn();
       this.counts[op]++;
+      const ms = Date.now() - started;
+      // Slow requests in the log show what a restart or a move cost the clients (SDK retries included).
+      if (ms > 5_000) process.stderr.write(`[e2e] workload: ${op} ${key} took ${(ms / 1000).toFixed(1)} s\n`);
     } catch (err) {
-      this.failures.push({ op, key, error: `${(err as Error).name}: ${(err as Error).message}`, at: new Date().toISOString() });
+      const failure = { op, key, error: `${(err as Error).name}: ${(err as Error).message}`, at: new Date().toISOString() };
+      this.failures.push(failure);
+      // In the run's log as it happens, next to the node agent's pod lines: what was restarting at the time.
+      process.stderr.write(`[e2e] workload: ${op} ${key} failed after the SDK retries: ${failure.error}\n`);
     }
   }
 
