@@ -209,7 +209,8 @@ describe.sequential('StrataCluster lifecycle under S3 load', () => {
   });
 
   it('6: a broken image stalls the upgrade with a condition and an Event; a good version and the pod deleted recover', async () => {
-    await env.kube.patchCluster(NS, NAME, { spec: { version: 'e2e-broken' } });
+    // A short gate for this step only: the broken pod never gets Ready, and the stall comes after the gate.
+    await env.kube.patchCluster(NS, NAME, { spec: { version: 'e2e-broken', upgrade: { gateTimeout: '20s' } } });
     const stalled = await checks.until(
       'Upgrading=True/Stalled* and Degraded=True/UpgradeStalled',
       (c) => {
@@ -233,7 +234,7 @@ describe.sequential('StrataCluster lifecycle under S3 load', () => {
     }
 
     // Recovery as a user does it: a good version, then delete the pod stuck on the broken image.
-    await env.kube.patchCluster(NS, NAME, { spec: { version: 'e2e-b' } });
+    await env.kube.patchCluster(NS, NAME, { spec: { version: 'e2e-b', upgrade: { gateTimeout: SPEC.upgrade!.gateTimeout } } });
     const stuck = (await env.kube.pods(NS, `app.kubernetes.io/instance=${NAME}`)).filter((p) => p.metadata.labels?.['app.kubernetes.io/version'] === 'e2e-broken');
     expect(stuck).toHaveLength(1);
     await env.cp.kubectl(['-n', NS, 'delete', 'pod', stuck[0]!.metadata.name, '--wait=false']);
