@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config';
+import { ScenariosFirstSequencer } from './e2e/harness/scenarios-first-sequencer.js';
 
 // Three tiers: fast unit tests beside the code, multi-process integration tests in node/test, and
 // tests against a real Kubernetes control plane in e2e/.
 export default defineConfig({
   test: {
+    sequence: { sequencer: ScenariosFirstSequencer },
     projects: [
       {
         test: {
@@ -29,7 +31,11 @@ export default defineConfig({
           include: ['e2e/**/*.test.ts'],
           testTimeout: 600_000,
           hookTimeout: 600_000,
-          fileParallelism: false,
+          // Two files at a time: each starts its own control plane on its own ports (and the scenarios their own
+          // pod and Service ranges). Against an external cluster (STRATA_E2E_KUBECONFIG) they would share one
+          // helm release: one at a time.
+          fileParallelism: !process.env.STRATA_E2E_KUBECONFIG,
+          maxWorkers: 2,
         },
       },
     ],

@@ -116,7 +116,12 @@ describe('local Kubernetes control plane', () => {
 
   beforeAll(async () => {
     // Always the local control plane: this test registers a fake Node, never to be done to a real cluster.
-    cp = await ControlPlane.start({ run: 'smoke', externalKubeconfig: '' });
+    // Its own ports: another e2e file runs at the same time on the default ones.
+    cp = await ControlPlane.start({
+      run: 'smoke',
+      externalKubeconfig: '',
+      env: { K8S_APISERVER_PORT: '19443', K8S_ETCD_PORT: '19379', K8S_ETCD_PEER_PORT: '19380', K8S_KCM_PORT: '19257', K8S_SCHEDULER_PORT: '19259' },
+    });
   }, START_TIMEOUT_MS);
 
   afterAll(async () => {

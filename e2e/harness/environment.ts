@@ -1,4 +1,4 @@
-// The e2e environment of the scenarios: a control plane (e2e/control-plane, default ports), helm, the image
+// The e2e environment of the scenarios: a control plane (e2e/control-plane, default ports unless told), helm, the image
 // folders (images.ts), the node agent (the kubelet stand-in that runs pods as local processes) and the strata
 // chart installed with the operator image mapped. stop() tears it all down in reverse order.
 import { execFileSync } from 'node:child_process';
@@ -23,18 +23,27 @@ export interface E2eEnvironmentOptions {
   brokenTags: string[];
   /** Extra `--set` values of the helm install. */
   helmSet: string[];
+  /**
+   * K8S_* variables for control-plane/start.sh (ports, K8S_SERVICE_CIDR) and the node agent's pod range:
+   * two scenario files run at once when each has its own (vitest's e2e project runs two files in parallel).
+   */
+  controlPlaneEnv: Record<string, string>;
+  podCidr: string | undefined;
   log: (line: string) => void;
 }
 
 export function resolveE2eEnvironmentOptions(options: Partial<E2eEnvironmentOptions> = {}): E2eEnvironmentOptions {
+  const run = options.run ?? 'e2e';
   return {
-    run: options.run ?? 'e2e',
+    run,
     operatorNamespace: options.operatorNamespace ?? 'strata-system',
     operatorTag: options.operatorTag ?? 'e2e-a',
     tags: options.tags ?? ['e2e-a', 'e2e-b'],
     brokenTags: options.brokenTags ?? ['e2e-broken'],
     helmSet: options.helmSet ?? [],
-    log: options.log ?? ((line) => process.stderr.write(`[e2e] ${line}\n`)),
+    controlPlaneEnv: options.controlPlaneEnv ?? {},
+    podCidr: options.podCidr,
+    log: options.log ?? ((line) => process.stderr.write(`[${run}] ${line}\n`)),
   };
 }
 
@@ -57,17 +66,25 @@ export class E2eEnvironment {
     const o = resolveE2eEnvironmentOptions(partial);
     const started = Date.now();
     const helmBin = execFileSync(join(REPO_ROOT, 'scripts', 'fetch-helm.sh'), { encoding: 'utf8' }).trim();
-    const cp = await ControlPlane.start({ run: o.run });
+    const cp = await ControlPlane.start({ run: o.run, env: o.controlPlaneEnv });
     o.log(`control plane up in ${Math.round((Date.now() - started) / 1000)} s (${cp.local ? 'local' : 'external'})`);
     let images: BuiltImages | undefined;
     let agent: NodeAgent | undefined;
     try {
       if (cp.local) {
-        images = buildImages({ tags: o.tags, brokenTags: o.brokenTags });
+        // Per run: another file's pods may be running the same tags from their own folders meanwhile.
+        images = buildImages({ tags: o.tags, brokenTags: o.brokenTags, root: join(REPO_ROOT, '.cache', 'e2e', `${o.run}-images`) });
         const workDir = join(REPO_ROOT, '.cache', 'e2e', `${o.run}-agent`);
         rmSync(workDir, { recursive: true, force: true });
         mkdirSync(workDir, { recursive: true });
-        agent = await NodeAgent.start({ kubeconfig: cp.kubeconfig, images: images.map, workDir, log: (line) => o.log(`agent: ${line}`) });
+        agent = await NodeAgent.start({
+          kubeconfig: cp.kubeconfig,
+          images: images.map,
+          workDir,
+          podCidr: o.podCidr,
+          serviceCidr: o.controlPlaneEnv.K8S_SERVICE_CIDR,
+          log: (line) => o.log(`agent: ${line}`),
+        });
         o.log('node agent up');
       }
       const env = new E2eEnvironment(o, cp, new KubeView(cp), helmBin, images, agent);

@@ -36,7 +36,20 @@ let checks: ClusterChecks;
 const written = new Map<string, string>();
 
 beforeAll(async () => {
-  env = await E2eEnvironment.start({ run: 'e2e' });
+  // Its own ports and address ranges: this file runs alongside lifecycle.test.ts (two e2e files at a time).
+  env = await E2eEnvironment.start({
+    run: 'e2e-backup',
+    controlPlaneEnv: {
+      K8S_APISERVER_PORT: '26443',
+      K8S_ETCD_PORT: '22379',
+      K8S_ETCD_PEER_PORT: '22380',
+      K8S_KCM_PORT: '26257',
+      K8S_SCHEDULER_PORT: '26259',
+      K8S_SERVICE_CIDR: '10.98.0.0/16',
+      K8S_SERVICE_IP: '10.98.0.1',
+    },
+    podCidr: '10.90.0.0/24',
+  });
   checks = new ClusterChecks(env, NS, NAME);
 }, 30 * MIN);
 
