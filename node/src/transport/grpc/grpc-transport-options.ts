@@ -42,6 +42,8 @@ export interface GrpcTransportOptions {
   reconnectMaxMs?: number;
   /** HTTP/2 pings on idle connections, to notice a dead peer. Default 10 s. */
   keepaliveMs?: number;
+  /** A peer channel still connecting after this long is replaced (peer-channel.ts). Default 5 s. */
+  connectTimeoutMs?: number;
   /** Deadline of a join call (it waits until the node is added as a learner). Default 30 s. */
   joinTimeoutMs?: number;
   /** `[network]` max_connections: inbound connections beyond it are refused. Default 5000. */
@@ -93,6 +95,7 @@ export function resolveGrpcTransportOptions(options: GrpcTransportOptions): Reso
     reconnectInitialMs: positiveInt('reconnectInitialMs', options.reconnectInitialMs ?? 100),
     reconnectMaxMs: positiveInt('reconnectMaxMs', options.reconnectMaxMs ?? 5_000),
     keepaliveMs: positiveInt('keepaliveMs', options.keepaliveMs ?? 10_000),
+    connectTimeoutMs: positiveInt('connectTimeoutMs', options.connectTimeoutMs ?? 5_000),
     joinTimeoutMs: positiveInt('joinTimeoutMs', options.joinTimeoutMs ?? 30_000),
     maxConnections: positiveInt('maxConnections', options.maxConnections ?? 5000),
     tcpNoDelay: options.tcpNoDelay ?? true,

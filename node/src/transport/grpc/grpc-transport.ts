@@ -20,6 +20,7 @@ import { raiseServerReceiveWindow } from './server-window.js';
 import { SnapshotSender } from './snapshot-sender.js';
 import { TransportMetrics, type GrpcTransportStats } from './transport-metrics.js';
 import { peerReconnectOptions } from './peer-reconnect-options.js';
+import { PeerChannel } from './peer-channel.js';
 
 export { resolveGrpcTransportOptions, type ClusterService, type GrpcTransportOptions } from './grpc-transport-options.js';
 
@@ -27,7 +28,7 @@ export type { GrpcTransportStats } from './transport-metrics.js';
 
 interface Peer {
   address: string;
-  client: RaftServiceClient;
+  channel: PeerChannel<RaftServiceClient>;
   messages: PeerSender;
   snapshots: SnapshotSender;
 }
@@ -205,12 +206,17 @@ export class GrpcTransport implements Transport {
   }
 
   private openPeer(peer: PeerAddress): Peer {
-    const client = createRaftClient(peer.address, credentials.createInsecure(), this.channelOptions());
-    const metadata = () => callerMetadata({ clusterId: this.clusterId, nodeId: this.options.nodeId });
     const logger = this.logger.child({ peer: peer.id });
+    const channel = new PeerChannel(() => createRaftClient(peer.address, credentials.createInsecure(), this.channelOptions()), {
+      connectTimeoutMs: this.options.connectTimeoutMs,
+      logger,
+      name: `node-${peer.id} (${peer.address})`,
+    });
+    const client = () => channel.current;
+    const metadata = () => callerMetadata({ clusterId: this.clusterId, nodeId: this.options.nodeId });
     return {
       address: peer.address,
-      client,
+      channel,
       messages: new PeerSender({
         peer: peer.id,
         client,
@@ -241,7 +247,7 @@ export class GrpcTransport implements Transport {
   private closePeer(peer: Peer): void {
     peer.messages.close();
     peer.snapshots.close();
-    peer.client.close();
+    peer.channel.close();
   }
 
   /** A message to a node we have no address for: Raft learns it is unreachable (asynchronously). */

@@ -1,4 +1,5 @@
 import dns from 'node:dns';
+import { createServer, type Socket } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +52,36 @@ describe('a peer restarted at a new address under the same name', () => {
     const second = await servePeer('127.0.0.62', port);
     cleanups.push(() => second.stop());
 
+    const started = Date.now();
+    let reached = false;
+    while (!reached && Date.now() - started < 15_000) {
+      reached = await remote.usage().then(() => true, () => false);
+      if (!reached) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(reached, 'the peer at its new address answered within 15 s').toBe(true);
+  }, 30_000);
+
+  it('is reached when the old address swallows the connect: the stuck channel is replaced after connectTimeoutMs', async () => {
+    // What a vanished pod IP does to a connect: no answer. A TCP server that accepts and never speaks HTTP/2
+    // holds grpc-js in CONNECTING the same way (it has no connect timeout of its own).
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen({ host: '127.0.0.63', port: 0 }, resolve));
+    cleanups.push(() => new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      silent.close(() => resolve());
+    }));
+    const port = (silent.address() as { port: number }).port;
+    addressOfName = '127.0.0.63';
+    dns.promises.lookup = (async (hostname: string, options: dns.LookupAllOptions) =>
+      hostname === NAME ? [{ address: addressOfName, family: 4 }] : realLookup(hostname, options)) as typeof dns.promises.lookup;
+    const remote = new RemoteChunkStore({ address: `${NAME}:${port}`, selfId: 2, clusterId: () => 'c1', callTimeoutMs: 500, connectTimeoutMs: 1_000 });
+    cleanups.push(() => remote.close());
+    await expect(remote.usage()).rejects.toThrow();
+
+    addressOfName = '127.0.0.64';
+    const peer = await servePeer('127.0.0.64', port);
+    cleanups.push(() => peer.stop());
     const started = Date.now();
     let reached = false;
     while (!reached && Date.now() - started < 15_000) {

@@ -16,7 +16,8 @@ import type { TransportMetrics } from './transport-metrics.js';
 
 export interface PeerSenderOptions {
   peer: NodeId;
-  client: RaftServiceClient;
+  /** The peer's client now (a stuck channel is replaced: peer-channel.ts). */
+  client: () => RaftServiceClient;
   /** Caller identity metadata, built fresh for each stream (the cluster ID may change). */
   metadata: () => Metadata;
   clock: Clock;
@@ -123,7 +124,7 @@ export class PeerSender {
 
   private open(): void {
     const { client, peer, logger, backoff } = this.options;
-    const stream = client.sendMessages(this.options.metadata(), {}, (err: ServiceError | null) => this.ended(stream, err));
+    const stream = client().sendMessages(this.options.metadata(), {}, (err: ServiceError | null) => this.ended(stream, err));
     // The outcome arrives through the callback; an 'error' event without a listener would crash the node.
     stream.on('error', () => {});
     stream.on('metadata', () => {

@@ -18,6 +18,7 @@ import type { ChunkServiceClient, ChunkInfo as PbChunkInfo, PutChunkRequest, Put
 import { fromGrpcError } from './grpc-errors.js';
 import { WriteWindow } from './write-window.js';
 import { peerReconnectOptions } from './peer-reconnect-options.js';
+import { PeerChannel } from './peer-channel.js';
 
 export interface RemoteChunkStoreOptions {
   /** host:port of the peer's cluster listener. */
@@ -36,6 +37,8 @@ export interface RemoteChunkStoreOptions {
   callTimeoutMs?: number;
   /** HTTP/2 pings, so a dead peer fails an open stream. Default 10 s. */
   keepaliveMs?: number;
+  /** A channel still connecting after this long is replaced (peer-channel.ts). Default 5 s. */
+  connectTimeoutMs?: number;
   /** HTTP/2 receive window of this side (downloads). Default 1 MiB. */
   receiveWindowBytes?: number;
 }
@@ -58,6 +61,7 @@ export function resolveRemoteChunkStoreOptions(options: RemoteChunkStoreOptions)
     maxMessageBytes: options.maxMessageBytes ?? 64 * 1024 * 1024,
     callTimeoutMs: options.callTimeoutMs ?? 30_000,
     keepaliveMs: options.keepaliveMs ?? 10_000,
+    connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
     receiveWindowBytes: options.receiveWindowBytes ?? 1024 * 1024,
   };
 }
@@ -76,11 +80,11 @@ function infoFromPb(info: PbChunkInfo): ChunkInfo {
 
 export class RemoteChunkStore implements ChunkStore {
   private readonly options: ResolvedRemoteChunkStoreOptions;
-  private readonly client: ChunkServiceClient;
+  private readonly channel: PeerChannel<ChunkServiceClient>;
 
   constructor(options: RemoteChunkStoreOptions) {
     this.options = resolveRemoteChunkStoreOptions(options);
-    this.client = createChunkClient(this.options.address, credentials.createInsecure(), {
+    const channelOptions = {
       'grpc.max_receive_message_length': this.options.maxMessageBytes,
       'grpc.max_send_message_length': this.options.maxMessageBytes,
       'grpc.keepalive_time_ms': this.options.keepaliveMs,
@@ -90,7 +94,17 @@ export class RemoteChunkStore implements ChunkStore {
       'grpc.enable_retries': 0,
       'grpc.use_local_subchannel_pool': 1,
       ...peerReconnectOptions({ initialMs: 100, maxMs: 2_000 }),
+    };
+    this.channel = new PeerChannel(() => createChunkClient(this.options.address, credentials.createInsecure(), channelOptions), {
+      connectTimeoutMs: this.options.connectTimeoutMs,
+      logger: this.options.logger,
+      name: this.options.address,
     });
+  }
+
+  /** The client for the next call: a channel stuck connecting is replaced by a new one. */
+  private get client(): ChunkServiceClient {
+    return this.channel.current;
   }
 
   get address(): string {
@@ -99,7 +113,7 @@ export class RemoteChunkStore implements ChunkStore {
 
   /** Closes the channel (calls in progress fail as Unavailable). */
   close(): void {
-    this.client.close();
+    this.channel.close();
   }
 
   async create(chunkId: ChunkId, options: { blockSizeBytes: number; expectedBytes: number }): Promise<ChunkWriter> {

@@ -13,7 +13,8 @@ import type { TransportMetrics } from './transport-metrics.js';
 
 export interface SnapshotSenderOptions {
   peer: NodeId;
-  client: RaftServiceClient;
+  /** The peer's client now (a stuck channel is replaced: peer-channel.ts). */
+  client: () => RaftServiceClient;
   metadata: () => Metadata;
   clock: Clock;
   logger: Logger;
@@ -52,7 +53,7 @@ export class SnapshotSender {
     const totalBytes = message.snapshot?.data.byteLength ?? 0;
     const startedMs = this.options.clock.nowMs();
     let finished = false;
-    const call = client.sendSnapshot(
+    const call = client().sendSnapshot(
       this.options.metadata(),
       { deadline: this.options.clock.wallMs() + this.options.timeoutMs },
       (err: ServiceError | null, response?: SendSnapshotResponse) => {
