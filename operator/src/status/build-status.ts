@@ -36,6 +36,18 @@ export interface StatusInput {
   backupScheduleError?: string;
 }
 
+/**
+ * A PUT of an erasure-coded object needs k+m distinct active, online nodes (decision 0016): with fewer, the
+ * cluster still serves reads and inline objects but refuses bigger writes, which Available alone hides.
+ */
+function writesRefused(spec: ResolvedStrataClusterSpec, strata: StrataView): string | undefined {
+  if (!strata.reachable || strata.members.length === 0) return undefined;
+  const { dataShards: k, parityShards: m } = spec.erasure;
+  const writable = strata.members.filter((member) => member.online && member.state === 'active').length;
+  if (writable >= k + m) return undefined;
+  return `${writable} of ${strata.members.length} nodes are online and active, a PUT needs ${k + m} (erasure ${k}+${m}): objects above the inline threshold are refused until a node is back or one is added`;
+}
+
 /** The whole status this reconcile would write; the reconciler writes it only if it differs. */
 export function buildStatus(input: StatusInput): StrataClusterStatus {
   const { cluster, spec, pods, strata } = input;
@@ -56,6 +68,8 @@ export function buildStatus(input: StatusInput): StrataClusterStatus {
   if (strata.degradedChunks !== undefined && strata.degradedChunks > 0) problems.push({ reason: 'DegradedChunks', message: `${strata.degradedChunks} chunks are degraded (recovery rebuilds them)` });
   const offline = strata.members.filter((m) => !m.online).map((m) => nodeName(m.id));
   if (offline.length > 0) problems.push({ reason: 'NodesOffline', message: `offline: ${offline.join(', ')}` });
+  const refused = writesRefused(spec, strata);
+  if (refused !== undefined) problems.push({ reason: 'WritesRefused', message: refused });
   if (input.backupScheduleError !== undefined) problems.push({ reason: 'InvalidBackupSchedule', message: input.backupScheduleError });
   conditions.push(
     problems.length > 0
