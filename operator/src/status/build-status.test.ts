@@ -6,8 +6,8 @@ import { buildStatus } from './build-status.js';
 
 const SPEC: StrataClusterSpec = { version: 'v1', nodes: 3, storage: { size: '1Gi' }, erasure: { dataShards: 2, parityShards: 1 } };
 
-function statusWith(members: Partial<MemberView>[], spec: StrataClusterSpec = SPEC) {
-  const cluster: StrataCluster = { apiVersion: 'strata.io/v1alpha1', kind: 'StrataCluster', metadata: { name: 'demo', namespace: 'store', generation: 1 }, spec };
+function statusWith(members: Partial<MemberView>[], spec: StrataClusterSpec = SPEC, previousPhase: string = 'Available') {
+  const cluster = { apiVersion: 'strata.io/v1alpha1', kind: 'StrataCluster', metadata: { name: 'demo', namespace: 'store', generation: 1 }, spec, status: { phase: previousPhase } } as StrataCluster;
   const strata: StrataView = {
     reachable: true,
     leaderId: 1,
@@ -44,5 +44,11 @@ describe('buildStatus: Degraded when writes are refused', () => {
     const status = statusWith([{}, {}, {}, { online: false }], { ...SPEC, nodes: 4 });
     expect(condition(status, 'Degraded')?.reason).toBe('NodesOffline');
     expect(condition(status, 'Degraded')?.message).not.toContain('PUT needs');
+  });
+
+  it('while a new cluster is being created, nodes still joining are not a problem', () => {
+    const status = statusWith([{}, {}], SPEC, 'Creating');
+    expect(condition(status, 'Degraded')).toMatchObject({ status: 'False', reason: 'AsExpected' });
+    expect(status.phase).not.toBe('Degraded');
   });
 });

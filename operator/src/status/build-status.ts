@@ -36,6 +36,10 @@ export interface StatusInput {
   backupScheduleError?: string;
 }
 
+function wasAvailable(previous: StrataClusterStatus): boolean {
+  return ['Available', 'Progressing', 'Degraded'].includes(previous.phase ?? '');
+}
+
 /**
  * A PUT of an erasure-coded object needs k+m distinct active, online nodes (decision 0016): with fewer, the
  * cluster still serves reads and inline objects but refuses bigger writes, which Available alone hides.
@@ -68,7 +72,8 @@ export function buildStatus(input: StatusInput): StrataClusterStatus {
   if (strata.degradedChunks !== undefined && strata.degradedChunks > 0) problems.push({ reason: 'DegradedChunks', message: `${strata.degradedChunks} chunks are degraded (recovery rebuilds them)` });
   const offline = strata.members.filter((m) => !m.online).map((m) => nodeName(m.id));
   if (offline.length > 0) problems.push({ reason: 'NodesOffline', message: `offline: ${offline.join(', ')}` });
-  const refused = writesRefused(spec, strata);
+  // While a new cluster's nodes join one by one, too few nodes is Creating, not a problem.
+  const refused = wasAvailable(previous) ? writesRefused(spec, strata) : undefined;
   if (refused !== undefined) problems.push({ reason: 'WritesRefused', message: refused });
   if (input.backupScheduleError !== undefined) problems.push({ reason: 'InvalidBackupSchedule', message: input.backupScheduleError });
   conditions.push(
@@ -111,10 +116,9 @@ export function buildStatus(input: StatusInput): StrataClusterStatus {
   const generation = cluster.metadata.generation;
   const nextConditions = setConditions(previous.conditions, conditions, generation, input.nowIso);
   // Once available, a cluster that loses availability is Degraded, not back to Creating.
-  const everAvailable = ['Available', 'Progressing', 'Degraded'].includes(previous.phase ?? '');
   const status: StrataClusterStatus = {
     observedGeneration: generation,
-    phase: phaseOf({ paused: input.paused, everAvailable: everAvailable || available, conditions: nextConditions, podsExist: pods.length }),
+    phase: phaseOf({ paused: input.paused, everAvailable: wasAvailable(previous) || available, conditions: nextConditions, podsExist: pods.length }),
     conditions: nextConditions,
     nodes: nodeEntries(input),
     readyNodes,
