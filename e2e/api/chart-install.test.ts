@@ -9,11 +9,11 @@ import { STRATA_CRD_NAME } from '../../operator/src/api/strata-cluster.js';
 
 const START_TIMEOUT_MS = 50 * 60_000;
 const PORTS = {
-  K8S_APISERVER_PORT: '48443',
-  K8S_ETCD_PORT: '48379',
-  K8S_ETCD_PEER_PORT: '48380',
-  K8S_KCM_PORT: '48257',
-  K8S_SCHEDULER_PORT: '48259',
+  K8S_APISERVER_PORT: '28443',
+  K8S_ETCD_PORT: '24379',
+  K8S_ETCD_PEER_PORT: '24380',
+  K8S_KCM_PORT: '28257',
+  K8S_SCHEDULER_PORT: '28259',
 };
 const CHART = join(REPO_ROOT, 'charts', 'strata');
 const SYSTEM_NS = 'strata-system';

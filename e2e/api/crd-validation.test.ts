@@ -13,11 +13,11 @@ const NS = 'strata-api';
 const START_TIMEOUT_MS = 50 * 60_000;
 // Ports of this file's own control plane, apart from the defaults other e2e files use.
 const PORTS = {
-  K8S_APISERVER_PORT: '47443',
-  K8S_ETCD_PORT: '47379',
-  K8S_ETCD_PEER_PORT: '47380',
-  K8S_KCM_PORT: '47257',
-  K8S_SCHEDULER_PORT: '47259',
+  K8S_APISERVER_PORT: '27443',
+  K8S_ETCD_PORT: '23379',
+  K8S_ETCD_PEER_PORT: '23380',
+  K8S_KCM_PORT: '27257',
+  K8S_SCHEDULER_PORT: '27259',
 };
 
 let cp: ControlPlane;
