@@ -234,12 +234,19 @@ describe('node agent', () => {
   });
 
   it('serves a ClusterIP Service round-robin and the kubernetes Service from a pod-like client', async () => {
+    // Both pods are Ready, but the EndpointSlice controller and the proxy's watch follow a moment later (under
+    // load, seconds): ask until both have answered.
     const seen = new Set<string>();
-    for (let i = 0; i < 4; i++) {
-      const result = await agent.exec(['curl', '-sS', '--max-time', '5', `http://web-lb.${NS}.svc.cluster.local/`]);
-      expect(result.stderr).toBe('');
-      seen.add(result.stdout.trim());
-    }
+    await eventually(
+      'answers from both web-0 and web-1 through the ClusterIP',
+      async () => {
+        const result = await agent.exec(['curl', '-sS', '--max-time', '5', `http://web-lb.${NS}.svc.cluster.local/`]);
+        expect(result.stderr).toBe('');
+        seen.add(result.stdout.trim());
+        return seen.size === 2 ? true : undefined;
+      },
+      30_000,
+    );
     expect([...seen].sort()).toEqual(['web-0', 'web-1']);
     const version = await agent.exec(['curl', '-sS', '--max-time', '5', '--cacert', join(cp.pkiDir, 'ca.crt'), 'https://kubernetes.default.svc/version']);
     expect(JSON.parse(version.stdout).gitVersion).toBe('v1.32.4');
