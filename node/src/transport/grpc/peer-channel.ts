@@ -49,7 +49,7 @@ export class PeerChannel<C extends Client> {
   }
 
   private replace(stuck: C): void {
-    this.options.logger?.info({ peer: this.options.name, connectTimeoutMs: this.options.connectTimeoutMs }, `no connection to ${this.options.name} within the connect timeout: new channel (the name is resolved again)`);
+    this.options.logger?.info({ target: this.options.name, connectTimeoutMs: this.options.connectTimeoutMs }, `no connection to ${this.options.name} within the connect timeout: new channel (the name is resolved again)`);
     this.client = this.create();
     this.watch(this.client);
     stuck.close();
