@@ -36,10 +36,24 @@ async function servePeer(host: string, port: number): Promise<GrpcTransport> {
   return transport;
 }
 
+function resolveNameThroughAddressOfName(): void {
+  dns.promises.lookup = (async (hostname: string, options: dns.LookupAllOptions) =>
+    hostname === NAME ? [{ address: addressOfName, family: 4 }] : realLookup(hostname, options)) as typeof dns.promises.lookup;
+}
+
+/** Asks for the peer's usage until it answers; false when it did not within `ms`. */
+async function answersWithin(remote: RemoteChunkStore, ms: number): Promise<boolean> {
+  const started = Date.now();
+  while (Date.now() - started < ms) {
+    if (await remote.usage().then(() => true, () => false)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return false;
+}
+
 describe('a peer restarted at a new address under the same name', () => {
   it('is reached again within seconds (grpc-js alone waits 30 s between DNS lookups)', async () => {
-    dns.promises.lookup = (async (hostname: string, options: dns.LookupAllOptions) =>
-      hostname === NAME ? [{ address: addressOfName, family: 4 }] : realLookup(hostname, options)) as typeof dns.promises.lookup;
+    resolveNameThroughAddressOfName();
     const first = await servePeer('127.0.0.61', 0);
     const port = Number(first.address.split(':').pop());
     const remote = new RemoteChunkStore({ address: `${NAME}:${port}`, selfId: 2, clusterId: () => 'c1', callTimeoutMs: 1_000 });
@@ -52,13 +66,7 @@ describe('a peer restarted at a new address under the same name', () => {
     const second = await servePeer('127.0.0.62', port);
     cleanups.push(() => second.stop());
 
-    const started = Date.now();
-    let reached = false;
-    while (!reached && Date.now() - started < 15_000) {
-      reached = await remote.usage().then(() => true, () => false);
-      if (!reached) await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    expect(reached, 'the peer at its new address answered within 15 s').toBe(true);
+    expect(await answersWithin(remote, 15_000), 'the peer at its new address answered within 15 s').toBe(true);
   }, 30_000);
 
   it('is reached when the old address swallows the connect: the stuck channel is replaced after connectTimeoutMs', async () => {
@@ -73,8 +81,7 @@ describe('a peer restarted at a new address under the same name', () => {
     }));
     const port = (silent.address() as { port: number }).port;
     addressOfName = '127.0.0.63';
-    dns.promises.lookup = (async (hostname: string, options: dns.LookupAllOptions) =>
-      hostname === NAME ? [{ address: addressOfName, family: 4 }] : realLookup(hostname, options)) as typeof dns.promises.lookup;
+    resolveNameThroughAddressOfName();
     const remote = new RemoteChunkStore({ address: `${NAME}:${port}`, selfId: 2, clusterId: () => 'c1', callTimeoutMs: 500, connectTimeoutMs: 1_000 });
     cleanups.push(() => remote.close());
     await expect(remote.usage()).rejects.toThrow();
@@ -82,12 +89,6 @@ describe('a peer restarted at a new address under the same name', () => {
     addressOfName = '127.0.0.64';
     const peer = await servePeer('127.0.0.64', port);
     cleanups.push(() => peer.stop());
-    const started = Date.now();
-    let reached = false;
-    while (!reached && Date.now() - started < 15_000) {
-      reached = await remote.usage().then(() => true, () => false);
-      if (!reached) await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    expect(reached, 'the peer at its new address answered within 15 s').toBe(true);
+    expect(await answersWithin(remote, 15_000), 'the peer at its new address answered within 15 s').toBe(true);
   }, 30_000);
 });
