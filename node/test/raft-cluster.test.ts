@@ -36,7 +36,14 @@ describe('a 3-node cluster of real strata-server processes', () => {
     for (const id of [1, 2, 3]) {
       expect((await fetch(`${cluster.adminUrl(id)}/health/live`)).status).toBe(200);
       expect((await fetch(`${cluster.adminUrl(id)}/health/ready`)).status).toBe(200);
-      const text = await (await fetch(`${cluster.adminUrl(id)}/metrics`)).text();
+      // startNodes() waits until the leader counts 3 voters; a follower applies that membership entry (and
+      // its metrics tick) a moment later.
+      const metrics = async () => (await fetch(`${cluster.adminUrl(id)}/metrics`)).text();
+      let text = await metrics();
+      for (let polls = 0; polls < 100 && !/^strata_cluster_nodes_total 3$/m.test(text); polls++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        text = await metrics();
+      }
       for (const name of ['strata_raft_term', 'strata_raft_is_leader', 'strata_cluster_nodes_total', 'strata_cluster_nodes_online']) {
         expect(text, `node-${id} exports ${name}`).toMatch(new RegExp(`^${name} \\d+`, 'm'));
       }
