@@ -68,7 +68,8 @@ export class TestCluster {
     for (let id = 2; id <= count; id++) this.start(id, 1);
     await Promise.all(Array.from({ length: count - 1 }, (_, i) => this.node(i + 2).waitReady()));
     const expected = Array.from({ length: count }, (_, i) => i + 1).join();
-    await this.waitFor(1, `${count} voters`, (s) => votersOf(s).join() === expected);
+    // Every node, not only the leader: a follower applies the last membership change a moment later.
+    for (let id = 1; id <= count; id++) await this.waitFor(id, `${count} voters`, (s) => votersOf(s).join() === expected);
   }
 
   node(id: number): ServerProcess {
