@@ -36,6 +36,7 @@ export interface StatusInput {
   backupScheduleError?: string;
 }
 
+/** The status before this reconcile says the cluster has been available at least once. */
 function wasAvailable(previous: StrataClusterStatus): boolean {
   return ['Available', 'Progressing', 'Degraded'].includes(previous.phase ?? '');
 }
