@@ -5,16 +5,11 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlPlane, REPO_ROOT, runCommand } from '../control-plane/control-plane.js';
+import { CONTROL_PLANE_PORTS } from '../control-plane/control-plane-ports.js';
 import { STRATA_CRD_NAME } from '../../operator/src/api/strata-cluster.js';
 
 const START_TIMEOUT_MS = 50 * 60_000;
-const PORTS = {
-  K8S_APISERVER_PORT: '28443',
-  K8S_ETCD_PORT: '24379',
-  K8S_ETCD_PEER_PORT: '24380',
-  K8S_KCM_PORT: '28257',
-  K8S_SCHEDULER_PORT: '28259',
-};
+const PORTS = CONTROL_PLANE_PORTS.chartInstall;
 const CHART = join(REPO_ROOT, 'charts', 'strata');
 const SYSTEM_NS = 'strata-system';
 const TEAM_NS = 'team-a';

@@ -5,20 +5,14 @@ import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlPlane, REPO_ROOT } from '../control-plane/control-plane.js';
+import { CONTROL_PLANE_PORTS } from '../control-plane/control-plane-ports.js';
 import { SPEC_DEFAULTS } from '../../operator/src/api/defaults.js';
 import { STRATA_CRD_NAME } from '../../operator/src/api/strata-cluster.js';
 
 const NS = 'strata-api';
 // Cold build.sh compiles Kubernetes (tens of minutes on 2 cores); cached, it takes a second.
 const START_TIMEOUT_MS = 50 * 60_000;
-// Ports of this file's own control plane, apart from the defaults other e2e files use.
-const PORTS = {
-  K8S_APISERVER_PORT: '27443',
-  K8S_ETCD_PORT: '23379',
-  K8S_ETCD_PEER_PORT: '23380',
-  K8S_KCM_PORT: '27257',
-  K8S_SCHEDULER_PORT: '27259',
-};
+const PORTS = CONTROL_PLANE_PORTS.crdValidation;
 
 let cp: ControlPlane;
 

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlPlane, REPO_ROOT, runCommand } from '../control-plane/control-plane.js';
+import { CONTROL_PLANE_PORTS } from '../control-plane/control-plane-ports.js';
 import { STRATA_CRD_NAME } from '../../operator/src/api/strata-cluster.js';
 
 const RUN = 'operator-api';
@@ -21,13 +22,7 @@ const LEASE = 'strata-operator';
 const MANAGER = 'strata-operator';
 // Cold build.sh compiles Kubernetes (tens of minutes on 2 cores); cached, it takes a second.
 const START_TIMEOUT_MS = 50 * 60_000;
-const PORTS = {
-  K8S_APISERVER_PORT: '18443',
-  K8S_ETCD_PORT: '14379',
-  K8S_ETCD_PEER_PORT: '14380',
-  K8S_KCM_PORT: '18257',
-  K8S_SCHEDULER_PORT: '18259',
-};
+const PORTS = CONTROL_PLANE_PORTS.operatorApi;
 const HEALTH_PORT = 18481;
 const METRICS_PORT = 18480;
 const S3_PORT = 9080;

@@ -3,6 +3,7 @@
 // node agent), so pods stay Pending; the checks stop at the objects the controllers write.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlPlane, runCommand } from './control-plane.js';
+import { CONTROL_PLANE_PORTS } from './control-plane-ports.js';
 
 const NS = 'strata-smoke';
 // A cold build.sh compiles Kubernetes (tens of minutes on 2 cores); a cached one takes a second.
@@ -120,7 +121,7 @@ describe('local Kubernetes control plane', () => {
     cp = await ControlPlane.start({
       run: 'smoke',
       externalKubeconfig: '',
-      env: { K8S_APISERVER_PORT: '19443', K8S_ETCD_PORT: '19379', K8S_ETCD_PEER_PORT: '19380', K8S_KCM_PORT: '19257', K8S_SCHEDULER_PORT: '19259' },
+      env: CONTROL_PLANE_PORTS.smoke,
     });
   }, START_TIMEOUT_MS);
 

@@ -9,6 +9,7 @@ import { get } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlPlane, REPO_ROOT } from '../control-plane/control-plane.js';
+import { CONTROL_PLANE_PORTS } from '../control-plane/control-plane-ports.js';
 import { NodeAgent } from './node-agent.js';
 
 const NS = 'agent-test';
@@ -169,11 +170,7 @@ describe('node agent', () => {
       run: 'node-agent-test',
       externalKubeconfig: '',
       env: {
-        K8S_APISERVER_PORT: '17443',
-        K8S_ETCD_PORT: '13379',
-        K8S_ETCD_PEER_PORT: '13380',
-        K8S_KCM_PORT: '17257',
-        K8S_SCHEDULER_PORT: '17259',
+        ...CONTROL_PLANE_PORTS.nodeAgent,
         K8S_SERVICE_CIDR: '10.97.0.0/16',
         K8S_SERVICE_IP: '10.97.0.1',
       },

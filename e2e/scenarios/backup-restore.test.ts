@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StrataClusterSpec } from '../../operator/src/api/strata-cluster.js';
 import { runCommand } from '../control-plane/control-plane.js';
+import { CONTROL_PLANE_PORTS } from '../control-plane/control-plane-ports.js';
 import { ClusterChecks } from '../harness/cluster-checks.js';
 import { E2eEnvironment } from '../harness/environment.js';
 import { s3Client, s3TargetOf, sha256 } from '../harness/s3-workload.js';
@@ -40,11 +41,7 @@ beforeAll(async () => {
   env = await E2eEnvironment.start({
     run: 'e2e-backup',
     controlPlaneEnv: {
-      K8S_APISERVER_PORT: '26443',
-      K8S_ETCD_PORT: '22379',
-      K8S_ETCD_PEER_PORT: '22380',
-      K8S_KCM_PORT: '26257',
-      K8S_SCHEDULER_PORT: '26259',
+      ...CONTROL_PLANE_PORTS.backupRestore,
       K8S_SERVICE_CIDR: '10.98.0.0/16',
       K8S_SERVICE_IP: '10.98.0.1',
     },
