@@ -13,6 +13,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlPlane, REPO_ROOT, runCommand } from '../control-plane/control-plane.js';
 import { CONTROL_PLANE_PORTS } from '../control-plane/control-plane-ports.js';
+import { waitFor as waitUntil } from '../harness/wait.js';
 import { STRATA_CRD_NAME } from '../../operator/src/api/strata-cluster.js';
 
 const RUN = 'operator-api';
@@ -227,31 +228,16 @@ const cluster = () => mustGet<Cluster>('stratacluster', CLUSTER);
 const lease = () => get<Lease>('lease', LEASE);
 
 /**
- * Polls `check` (every `intervalMs`) until it returns something other than undefined; on timeout the error
+ * The harness's bounded wait (every `intervalMs`) in this file's argument order; on timeout the error
  * names what was awaited, the last observation (`describe`) and the current operator's log tail.
  */
-async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000, describeLast?: () => Promise<string>, intervalMs = 500): Promise<T> {
-  const started = Date.now();
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() - started > timeoutMs) {
-      let last = '';
-      try {
-        last = describeLast === undefined ? '' : `\nlast observed: ${await describeLast()}`;
-      } catch (err) {
-        last = `\n(could not describe: ${String(err)})`;
-      }
-      const error = lastError === undefined ? '' : `\nlast error: ${(lastError as Error).message ?? String(lastError)}`;
-      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${error}${last}\n${current?.tail() ?? '(no operator running)'}`);
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
+function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000, describeLast?: () => Promise<string>, intervalMs = 500): Promise<T> {
+  return waitUntil(check, {
+    what,
+    timeoutMs,
+    intervalMs,
+    describe: async () => `${describeLast === undefined ? '' : await describeLast()}\n${current?.tail() ?? '(no operator running)'}`,
+  });
 }
 
 async function http(path: string, port: number): Promise<{ status: number; body: string }> {

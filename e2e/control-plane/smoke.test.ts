@@ -4,26 +4,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlPlane, runCommand } from './control-plane.js';
 import { CONTROL_PLANE_PORTS } from './control-plane-ports.js';
+import { waitFor } from '../harness/wait.js';
 
 const NS = 'strata-smoke';
 // A cold build.sh compiles Kubernetes (tens of minutes on 2 cores); a cached one takes a second.
 const START_TIMEOUT_MS = 50 * 60_000;
 
-/** Polls `check` until it returns a value (not undefined) or `timeoutMs` passes; the last error is kept. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not after ${timeoutMs} ms${last ? ` (${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+/** The harness's bounded wait, every 500 ms. */
+const eventually = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> =>
+  waitFor(check, { what, timeoutMs, intervalMs: 500 });
 
 interface Condition {
   type: string;

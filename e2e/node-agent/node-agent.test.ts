@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlPlane, REPO_ROOT } from '../control-plane/control-plane.js';
 import { CONTROL_PLANE_PORTS } from '../control-plane/control-plane-ports.js';
+import { waitFor } from '../harness/wait.js';
 import { NodeAgent } from './node-agent.js';
 
 const NS = 'agent-test';
@@ -125,20 +126,9 @@ interface Pod {
   };
 }
 
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not after ${timeoutMs} ms${last ? ` (${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+/** The harness's bounded wait, every 300 ms. */
+const eventually = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> =>
+  waitFor(check, { what, timeoutMs, intervalMs: 300 });
 
 function httpGet(url: string): Promise<string> {
   return new Promise((resolvePromise, reject) => {
