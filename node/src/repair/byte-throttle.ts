@@ -1,27 +1,9 @@
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { Clock } from '../platform/clock.js';
 import { StrataError } from '../platform/errors.js';
 
 /** How loaded the node is right now: a delay in ms sampled since the last call (the p99 of that spell). */
 export interface LoadSignal {
   sampleDelayMs(): number;
-}
-
-/** The event loop's delay (perf_hooks): foreground requests queue behind it, so it rises when they slow. */
-export class EventLoopDelaySignal implements LoadSignal {
-  private readonly histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
-
-  constructor() {
-    this.histogram.enable();
-    // The monitor's timer must not keep a process alive.
-    (this.histogram as unknown as { unref?: () => void }).unref?.();
-  }
-
-  sampleDelayMs(): number {
-    const p99 = this.histogram.percentile(99) / 1e6;
-    this.histogram.reset();
-    return Number.isFinite(p99) ? p99 : 0;
-  }
 }
 
 export interface ByteThrottleOptions {
@@ -31,7 +13,7 @@ export interface ByteThrottleOptions {
   /** Bytes that may pass at once after an idle spell (default: one second's worth of the current limit). */
   burstBytes?: number;
   /**
-   * Backs the limit off while the node is loaded (e.g. `new EventLoopDelaySignal()`); absent or false =
+   * Backs the limit off while the node is loaded (a foreground latency signal, not wired yet); absent or false =
    * a fixed limit at bytesPerSec (the default: measured in bench-ops, the leader's event-loop delay is
    * mostly the movers' own and the other processes' on a shared machine, so it held recovery at the
    * floor with no foreground load at all; the signal should be the S3 gateway's request latency).
