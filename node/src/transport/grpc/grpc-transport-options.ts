@@ -13,6 +13,7 @@ import { CryptoRandom } from '../../platform/real/crypto-random.js';
 import { SystemClock } from '../../platform/real/system-clock.js';
 import type { NodeId } from '../../raft/types.js';
 import { parseHostPort } from './cluster-listener.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from './peer-channel.js';
 
 export interface GrpcTransportOptions {
   nodeId: NodeId;
@@ -95,7 +96,7 @@ export function resolveGrpcTransportOptions(options: GrpcTransportOptions): Reso
     reconnectInitialMs: positiveInt('reconnectInitialMs', options.reconnectInitialMs ?? 100),
     reconnectMaxMs: positiveInt('reconnectMaxMs', options.reconnectMaxMs ?? 5_000),
     keepaliveMs: positiveInt('keepaliveMs', options.keepaliveMs ?? 10_000),
-    connectTimeoutMs: positiveInt('connectTimeoutMs', options.connectTimeoutMs ?? 5_000),
+    connectTimeoutMs: positiveInt('connectTimeoutMs', options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS),
     joinTimeoutMs: positiveInt('joinTimeoutMs', options.joinTimeoutMs ?? 30_000),
     maxConnections: positiveInt('maxConnections', options.maxConnections ?? 5000),
     tcpNoDelay: options.tcpNoDelay ?? true,

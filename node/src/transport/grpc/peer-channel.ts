@@ -3,6 +3,9 @@ import type { Logger } from '../../platform/logger.js';
 
 const { CONNECTING, SHUTDOWN } = connectivityState;
 
+/** Far above a connect between nodes (milliseconds); a false timeout costs only a new channel. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+
 /**
  * The gRPC client of one peer, replaced by a fresh one when its channel has been connecting for longer
  * than `connectTimeoutMs`. grpc-js has no connect timeout: a connect to the old address of a restarted

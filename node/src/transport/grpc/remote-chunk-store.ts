@@ -18,7 +18,7 @@ import type { ChunkServiceClient, ChunkInfo as PbChunkInfo, PutChunkRequest, Put
 import { fromGrpcError } from './grpc-errors.js';
 import { WriteWindow } from './write-window.js';
 import { peerReconnectOptions } from './peer-reconnect-options.js';
-import { PeerChannel } from './peer-channel.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, PeerChannel } from './peer-channel.js';
 
 export interface RemoteChunkStoreOptions {
   /** host:port of the peer's cluster listener. */
@@ -61,7 +61,7 @@ export function resolveRemoteChunkStoreOptions(options: RemoteChunkStoreOptions)
     maxMessageBytes: options.maxMessageBytes ?? 64 * 1024 * 1024,
     callTimeoutMs: options.callTimeoutMs ?? 30_000,
     keepaliveMs: options.keepaliveMs ?? 10_000,
-    connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+    connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     receiveWindowBytes: options.receiveWindowBytes ?? 1024 * 1024,
   };
 }
