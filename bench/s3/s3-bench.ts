@@ -203,7 +203,8 @@ async function populate(target: Target, flags: Flags, prefix: string): Promise<{
   }
 }
 
-let keepDataRoot = false;
+/** Kept after a failure, or on request (STRATA_BENCH_KEEP_DATA=1) for the nodes' logs. */
+let keepDataRoot = process.env.STRATA_BENCH_KEEP_DATA === '1';
 
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
@@ -221,9 +222,12 @@ async function main(): Promise<void> {
     if (!strataServesS3(repoRoot)) {
       unavailable.set('strata', 'strata-server does not start an S3 gateway yet (node/src/main.ts imports nothing from ./s3/)');
     } else {
-      const cluster = new StrataS3Cluster({ dataRoot: flags.dataRoot, repoRoot });
+      // STRATA_BENCH_NODE_ARGS: extra node flags, e.g. '--cpu-prof --cpu-prof-dir /tmp/prof' to profile under load;
+      // STRATA_BENCH_KEEP_DATA=1 keeps the nodes' data and logs.
+      const nodeArgs = (process.env.STRATA_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+      const cluster = new StrataS3Cluster({ dataRoot: flags.dataRoot, repoRoot, nodeArgs });
       targets.push({
-        name: 'strata', start: () => cluster.start(), stop: () => cluster.stop(), processes: () => cluster.processes,
+        name: 'strata', start: () => cluster.start(), stop: () => cluster.stop({ keepData: keepDataRoot }), processes: () => cluster.processes,
         client: (c) => new S3Client({ endpoints: cluster.s3Endpoints, bucket: BUCKET, credentials: cluster.credentials, maxSocketsPerEndpoint: c }),
       });
     }
@@ -234,7 +238,7 @@ async function main(): Promise<void> {
       seaweedfsVersion = cluster.version();
       seaweedfsReplication = cluster.replication;
       targets.push({
-        name: 'seaweedfs', start: () => cluster.start(), stop: () => cluster.stop(), processes: () => cluster.processes,
+        name: 'seaweedfs', start: () => cluster.start(), stop: () => cluster.stop({ keepData: keepDataRoot }), processes: () => cluster.processes,
         client: (c) => new S3Client({ endpoints: [cluster.s3Endpoint], bucket: BUCKET, credentials: cluster.credentials, maxSocketsPerEndpoint: c }),
       });
     } catch (err) {

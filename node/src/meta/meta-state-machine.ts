@@ -5,6 +5,7 @@ import { decodeMetaCommand, noSuchBucket, normalizeEtag, refuse, type MetaComman
 import { MultipartUploads, type UploadListQuery } from './multipart-uploads.js';
 import { listObjectPage, type ObjectPage, type ObjectPageQuery } from './object-listing.js';
 import { newOrderedMap, type OrderedMap } from './ordered-map.js';
+import { readSnapshot, writeSnapshotInSlices, writeSnapshotNow, yieldToEventLoop, type CapturedState, type Pause, type SnapshotCapture } from './snapshot-format.js';
 import type { BucketRecord, MemberRecord, MemberState, MultipartUploadRecord, ObjectEntry, ObjectManifest, PartRecord } from './records.js';
 
 /** A Raft membership change as the metadata records it (the runtime passes the address it carried). */
@@ -30,31 +31,15 @@ interface BucketState {
   uploads: MultipartUploads;
 }
 
-interface SnapshotBucket {
-  record: BucketRecord;
-  objects: [string, ObjectManifest][];
-  /** Absent in version 1 snapshots (written before multipart uploads existed). */
-  uploads?: { record: MultipartUploadRecord; parts: PartRecord[] }[];
-}
-
-interface Snapshot {
-  version: 1 | 2;
-  clusterId: string;
-  members: MemberRecord[];
-  buckets: SnapshotBucket[];
-  /** Absent in snapshots written before rebalance was replicated (restores as: none requested). */
-  rebalance?: RebalanceRequest;
-}
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
 /**
  * The replicated metadata: cluster identity, members, buckets, object manifests, multipart uploads and
  * the chunk references derived from them. Pure and deterministic; held in memory (B+trees per bucket)
  * and rebuilt from snapshot + log at start.
  */
 export class MetaStateMachine {
+  /** `pause` gives the event loop a turn between snapshot slices (the simulator passes a microtask). */
+  constructor(private readonly pause: Pause = yieldToEventLoop) {}
+
   private clusterIdValue = '';
   private readonly memberMap = new Map<number, MemberRecord>();
   private readonly bucketMap = new Map<string, BucketState>();
@@ -241,31 +226,35 @@ export class MetaStateMachine {
     return this.refs.nodesWithChunks();
   }
 
+  /** The whole state as snapshot bytes, at once (bootstrap, backups); the Raft runtime uses captureSnapshot(). */
   snapshot(): Uint8Array {
-    const snapshot: Snapshot = {
-      version: 2,
+    return writeSnapshotNow(this.capture());
+  }
+
+  /**
+   * The state as of now, captured in O(buckets + uploads); serialize() then writes the same bytes
+   * snapshot() would have, in slices (snapshot-writer.ts), while later commands keep being applied.
+   */
+  captureSnapshot(): SnapshotCapture {
+    const state = this.capture();
+    return { serialize: (signal) => writeSnapshotInSlices(state, this.pause, signal) };
+  }
+
+  private capture(): CapturedState {
+    return {
       clusterId: this.clusterIdValue,
       members: this.members(),
       buckets: [...this.bucketMap.values()].map((b) => ({
         record: b.record,
-        objects: b.objects.toArray(),
+        objects: b.objects.clone(),
         uploads: b.uploads.entries().map((u) => ({ record: u.record, parts: [...u.parts.values()] })),
       })),
       ...(this.rebalanceValue === undefined ? {} : { rebalance: { ...this.rebalanceValue } }),
     };
-    return encoder.encode(JSON.stringify(snapshot));
   }
 
   restore(data: Uint8Array): void {
-    let parsed: Snapshot;
-    try {
-      parsed = JSON.parse(decoder.decode(data)) as Snapshot;
-    } catch (cause) {
-      throw new StrataError('Corruption', 'metadata snapshot is not valid JSON', { cause });
-    }
-    if (parsed.version !== 1 && parsed.version !== 2) {
-      throw new StrataError('Corruption', `metadata snapshot version ${String(parsed.version)} is not supported`);
-    }
+    const parsed = readSnapshot(data);
     this.clusterIdValue = parsed.clusterId;
     this.memberMap.clear();
     for (const member of parsed.members) this.memberMap.set(member.id, member);
@@ -275,7 +264,7 @@ export class MetaStateMachine {
     for (const bucket of parsed.buckets) {
       const state: BucketState = { record: bucket.record, objects: newOrderedMap(bucket.objects), uploads: new MultipartUploads(this.refs) };
       for (const [key, manifest] of bucket.objects) this.refs.add(manifest.layout, manifest.sizeBytes, { kind: 'object', bucket: bucket.record.name, key });
-      state.uploads.restore(bucket.uploads ?? []);
+      state.uploads.restore(bucket.uploads);
       this.bucketMap.set(bucket.record.name, state);
     }
   }

@@ -28,6 +28,12 @@ export interface LogStore {
    * storage; concurrent calls may share one fsync (group commit).
    */
   save(batch: LogSaveBatch, sync: boolean): Promise<void>;
+  /**
+   * Persist a snapshot taken locally (it covers entries this store holds) without holding up the save()s
+   * made while it is written; resolves once it is durable. One no newer than the stored snapshot by then
+   * is dropped. The previous snapshot stays readable until this one is complete.
+   */
+  saveSnapshot(snapshot: Snapshot): Promise<void>;
   /** Forget entries with index <= `index` (a persisted snapshot covers them). */
   compact(index: number): Promise<void>;
   close(): Promise<void>;

@@ -24,5 +24,15 @@ export interface StateMachine<Result = unknown> {
   /** Record the cluster ID and the first member before the bootstrap snapshot is taken. */
   bootstrap(clusterId: string, self: { id: number; address: string; zone?: string; adminUrl?: string }): void;
   snapshot(): Uint8Array;
+  /**
+   * Capture the state as of now, cheaply; its serialize() yields the bytes snapshot() would have given
+   * at capture time, without holding the event loop for the whole state, while later entries are applied.
+   */
+  captureSnapshot(): SnapshotCapture;
   restore(data: Uint8Array): void;
+}
+
+export interface SnapshotCapture {
+  /** Rejects with the signal's reason when aborted (the node is stopping). */
+  serialize(signal?: AbortSignal): Promise<Uint8Array>;
 }

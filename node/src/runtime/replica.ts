@@ -2,6 +2,7 @@ import { assert } from '../platform/assert.js';
 import { StrataError, isStrataError } from '../platform/errors.js';
 import type { TimerHandle } from '../platform/clock.js';
 import type { JoinRequest, JoinResponse, PeerAddress, TransportHandler } from '../ports/transport.js';
+import type { SnapshotCapture } from '../ports/state-machine.js';
 import { decodeConfChange } from '../raft/conf-change-codec.js';
 import { MemoryRaftLog } from '../raft/memory-log.js';
 import { RawNode } from '../raft/raw-node.js';
@@ -21,6 +22,8 @@ export interface ReplicaStatus {
   nodeId: NodeId;
   clusterId: string;
   applied: number;
+  /** The newest snapshot in the log (taken here or received from the leader). */
+  snapshotIndex: number;
   raft: RaftStatus;
   members: PeerAddress[];
 }
@@ -43,6 +46,9 @@ export class Replica {
   private ticker?: TimerHandle;
   private stopped = false;
   private removed = false;
+  /** The snapshot being serialized and saved in the background, if any. */
+  private snapshotting: Promise<void> | undefined;
+  private readonly snapshotAbort = new AbortController();
   private wake?: () => void;
   private loopDone?: Promise<void>;
   private ticks = 0;
@@ -195,6 +201,7 @@ export class Replica {
       nodeId: this.nodeId,
       clusterId: this.clusterIdValue,
       applied: this.applied,
+      snapshotIndex: this.log.snapshot().metadata.index,
       raft: this.node.status(),
       members: this.options.stateMachine.members(),
     };
@@ -224,6 +231,8 @@ export class Replica {
     this.ticker?.cancel();
     this.kick();
     await this.loopDone;
+    this.snapshotAbort.abort(new StrataError('Stopped', `node-${this.nodeId} is stopping`));
+    await this.snapshotting;
     const err = new StrataError('Stopped', `node-${this.nodeId} is stopping`, { retryable: true });
     this.proposals.rejectAll(err);
     this.reads.failAll(err);
@@ -327,7 +336,7 @@ export class Replica {
 
     if (!applyFirst) this.applyCommitted(ready);
     this.node.advance(ready);
-    await this.maybeSnapshot();
+    this.maybeSnapshot();
   }
 
   private applyCommitted(ready: Ready): void {
@@ -382,17 +391,43 @@ export class Replica {
     this.options.logger.info({ change: { type: change.type, nodeId: change.nodeId, address }, conf }, 'membership changed');
   }
 
-  private async maybeSnapshot(): Promise<void> {
-    const { snapshotEveryEntries, keepEntriesAfterSnapshot, logStore } = this.options;
-    if (this.applied - this.log.snapshot().metadata.index < snapshotEveryEntries) return;
-    const snapshot = this.log.createSnapshot(this.applied, this.node.status().conf, this.options.stateMachine.snapshot());
-    await logStore.save({ entries: [], snapshot }, true);
-    const compactTo = this.applied - keepEntriesAfterSnapshot;
-    if (compactTo >= this.log.firstIndex()) {
+  /**
+   * Every snapshotEveryEntries applied entries, a snapshot is taken in the background: the state is
+   * captured at the applied index now, then serialized and saved while the loop goes on (one at a time).
+   * Holding the loop for it stalled a node with a big state for a second and cost a leader its quorum.
+   */
+  private maybeSnapshot(): void {
+    if (this.snapshotting || this.stopped) return;
+    if (this.applied - this.log.snapshot().metadata.index < this.options.snapshotEveryEntries) return;
+    const index = this.applied;
+    const conf = this.node.status().conf;
+    const capture = this.options.stateMachine.captureSnapshot();
+    this.snapshotting = this.takeSnapshot(index, conf, capture)
+      .catch((err: unknown) => {
+        if (this.stopped) return;
+        this.options.logger.error({ err, index }, 'taking a snapshot failed; stopping the node');
+        this.stopped = true;
+        this.kick();
+        this.options.onFatal(err);
+      })
+      .finally(() => (this.snapshotting = undefined));
+  }
+
+  private async takeSnapshot(index: number, conf: ConfState, capture: SnapshotCapture): Promise<void> {
+    const { keepEntriesAfterSnapshot, logStore, clock } = this.options;
+    const startedMs = clock.nowMs();
+    const data = await capture.serialize(this.snapshotAbort.signal);
+    // A leader's snapshot installed meanwhile covers this one (and replaced the log it was cut from).
+    if (this.stopped || this.log.snapshot().metadata.index >= index) return;
+    const snapshot = this.log.createSnapshot(index, conf, data);
+    const serializedMs = clock.nowMs();
+    await logStore.saveSnapshot(snapshot);
+    const compactTo = Math.min(index, this.applied - keepEntriesAfterSnapshot);
+    if (!this.stopped && compactTo >= this.log.firstIndex() && this.log.snapshot().metadata.index === index) {
       this.log.compact(compactTo);
       await logStore.compact(compactTo);
     }
-    this.options.logger.info({ index: snapshot.metadata.index }, 'took a snapshot');
+    this.options.logger.info({ index, bytes: data.byteLength, serializeMs: serializedMs - startedMs, saveMs: clock.nowMs() - serializedMs }, 'took a snapshot');
   }
 
   private onSoftState(leader: NodeId, isLeader: boolean): void {

@@ -21,6 +21,8 @@ export interface SimClusterOptions {
   maxVoters?: number;
   network?: Partial<SimNetworkFaults>;
   traceLimit?: number;
+  /** How the metadata snapshot writer pauses between slices (default: a microtask, deterministic). */
+  snapshotPause?: () => Promise<void>;
 }
 
 export function resolveSimClusterOptions(o: SimClusterOptions): Required<SimClusterOptions> {
@@ -35,6 +37,7 @@ export function resolveSimClusterOptions(o: SimClusterOptions): Required<SimClus
     maxVoters: o.maxVoters ?? 5,
     network: o.network ?? {},
     traceLimit: o.traceLimit ?? 60,
+    snapshotPause: o.snapshotPause ?? (() => Promise.resolve()),
   };
 }
 
@@ -142,7 +145,8 @@ export class SimCluster {
   private async openNode(node: SimNode): Promise<SimNode> {
     node.incarnation++;
     const prefix = `node-${node.id}`;
-    const machine = new RecordingStateMachine(new MetaStateMachine(), node.id, this.recorder);
+    // Snapshot slices pause on a microtask: a macrotask would let them finish at an unsimulated moment.
+    const machine = new RecordingStateMachine(new MetaStateMachine(this.options.snapshotPause), node.id, this.recorder);
     const replica = await Replica.open({
       nodeId: node.id,
       selfAddress: node.address,

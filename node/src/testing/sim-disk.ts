@@ -199,6 +199,11 @@ class SimLogStore implements LogStore {
     if (sync) await this.disk.fsync(this.platter, this.generation);
   }
 
+  /** Written as one synced save: applyRecord drops a snapshot no newer than the stored one. */
+  async saveSnapshot(snapshot: Snapshot): Promise<void> {
+    return this.save({ entries: [], snapshot }, true);
+  }
+
   async compact(index: number): Promise<void> {
     if (!this.live()) return never();
     this.disk.write(this.platter, { kind: 'compact', index });

@@ -1,6 +1,6 @@
 import type { Logger } from '../platform/logger.js';
 import type { Counter, Gauge, Histogram, MetricsSink } from '../platform/metrics.js';
-import type { AppliedMembershipChange, StateMachine } from '../ports/state-machine.js';
+import type { AppliedMembershipChange, SnapshotCapture, StateMachine } from '../ports/state-machine.js';
 import type { NodeId } from '../raft/types.js';
 import type { ApplyEvent, LeaderEvent } from './checkers.js';
 
@@ -80,6 +80,10 @@ export class RecordingStateMachine<S extends StateMachine> implements StateMachi
 
   snapshot(): Uint8Array {
     return this.inner.snapshot();
+  }
+
+  captureSnapshot(): SnapshotCapture {
+    return this.inner.captureSnapshot();
   }
 
   restore(data: Uint8Array): void {

@@ -9,7 +9,7 @@ import type { Entry, Snapshot } from '../../raft/types.js';
 import { Level } from 'level';
 import { LevelLogStore, resolveLevelLogStoreOptions } from './level-log-store.js';
 
-/** Counts raw LevelDB keys by their first byte (0x03 snapshot chunks, 0x10 entries), store closed. */
+/** Counts raw LevelDB keys by their first byte (0x03 old and 0x04 snapshot chunks, 0x10 entries), store closed. */
 async function rawKeyCount(dir: string, prefix: number): Promise<number> {
   const db = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
   await db.open();
@@ -107,7 +107,7 @@ describe('LevelLogStore', () => {
     const received = snapshot(10, 4, 100, 2);
     await store.save({ hardState: { term: 4, vote: 0, commit: 10 }, snapshot: received, entries: [entry(11, 4)] }, true);
     await store.close();
-    expect(await rawKeyCount(dir, 0x03)).toBe(1);
+    expect(await rawKeyCount(dir, 0x04)).toBe(1);
     expect(await rawKeyCount(dir, 0x10)).toBe(1);
     const { store: s2, log } = await reopen();
     expect(log.snapshot?.metadata.index).toBe(10);

@@ -4,7 +4,8 @@
  *
  * save() turns a batch into LevelDB operations synchronously, against a shadow of what the queue will
  * have written (snapshot index, stored entry range, entry terms), so concurrent saves compose in call
- * order exactly as if each had been written before the next was made.
+ * order exactly as if each had been written before the next was made. A snapshot taken locally is a file
+ * (saveSnapshot, snapshot-file.ts); one received from the leader goes in chunks with its save's batch.
  */
 import { crc32 } from 'node:zlib';
 import { assert } from '../../platform/assert.js';
@@ -21,11 +22,18 @@ import {
   encodeSnapshotHeader,
   entryKey,
   HARD_STATE_KEY,
+  indexedSnapshotChunkKey,
   SNAPSHOT_CHUNK_BYTES,
   SNAPSHOT_META_KEY,
   snapshotChunkKey,
 } from './log-format.js';
-import { loadLog, type LogDb } from './log-loader.js';
+import { loadLog, type LogDb, type SnapshotStorage } from './log-loader.js';
+import { removeFiles, removeSnapshotFile, writeSnapshotFile } from './snapshot-file.js';
+
+interface PreviousSnapshot {
+  index: number;
+  storage: SnapshotStorage;
+}
 
 export interface LevelLogStoreOptions {
   /** The LevelDB folder (created if missing). */
@@ -68,6 +76,7 @@ export interface LevelLogStoreStats extends GroupCommitStats {
 /** Compaction deletes this many keys per queued group, so saves interleave with a long compaction. */
 const COMPACT_SLICE = 4096;
 
+
 export class LevelLogStore implements LogStore {
   private readonly options: ResolvedLevelLogStoreOptions;
   private readonly db: LogDb;
@@ -81,6 +90,7 @@ export class LevelLogStore implements LogStore {
   private snapIndex = 0;
   private snapTerm = 0;
   private snapChunks = 0;
+  private snapStorage: SnapshotStorage = 'chunks';
   /** Stored entry keys are exactly [lo, hi] (none when hi < lo); keys <= snapIndex wait for compact(). */
   private lo = 1;
   private hi = 0;
@@ -118,6 +128,11 @@ export class LevelLogStore implements LogStore {
     this.snapIndex = persisted.snapshot?.metadata.index ?? 0;
     this.snapTerm = persisted.snapshot?.metadata.term ?? 0;
     this.snapChunks = loaded.snapshotChunks;
+    this.snapStorage = loaded.snapshotStorage;
+    if (loaded.straySnapshotFiles.length > 0) {
+      this.logger.info({ files: loaded.straySnapshotFiles }, 'deleting snapshot files that are not the current snapshot');
+      await removeFiles(this.options.dir, loaded.straySnapshotFiles);
+    }
     this.terms = persisted.entries.map((e) => e.term);
     this.lo = loaded.firstStoredIndex ?? this.snapIndex + 1;
     this.hi = loaded.lastStoredIndex ?? this.snapIndex;
@@ -145,11 +160,37 @@ export class LevelLogStore implements LogStore {
     if (ready) return ready;
     const ops: WriteOp[] = [];
     if (batch.hardState) ops.push({ type: 'put', key: HARD_STATE_KEY, value: encodeHardState(batch.hardState) });
-    if (batch.snapshot) this.planSnapshot(batch.snapshot, ops);
+    const previous = batch.snapshot ? this.planSnapshot(batch.snapshot, ops) : undefined;
     if (batch.entries.length > 0) this.planEntries(batch, ops);
     this.saves++;
     // Even an empty save is queued: it then resolves only after every earlier save, like any other.
-    return this.writer.submit(ops, sync);
+    const written = this.writer.submit(ops, sync);
+    return previous === undefined ? written : written.then(() => this.removePreviousFile(previous));
+  }
+
+  /**
+   * A snapshot taken locally: written to its own file (snapshot-file.ts) while save()s go on, then made
+   * current by one synced batch with its metadata record; the previous snapshot's chunks or file go after.
+   * A crash before that batch leaves the previous snapshot current (load() deletes the stray file). A
+   * snapshot no newer than the current one once its file is written (a leader's was saved meanwhile) is
+   * dropped.
+   */
+  async saveSnapshot(snapshot: Snapshot): Promise<void> {
+    const ready = this.ready();
+    if (ready) return ready;
+    const { index } = snapshot.metadata;
+    if (index <= this.snapIndex) return;
+    const dataCrc = await writeSnapshotFile(this.options.dir, index, snapshot.data, this.options.syncWrites);
+    const stopped = this.ready();
+    if (stopped || index <= this.snapIndex) {
+      await removeSnapshotFile(this.options.dir, index);
+      return stopped;
+    }
+    const ops: WriteOp[] = [];
+    const previous = this.planCurrentSnapshot(snapshot, 'file', 0, dataCrc, ops);
+    this.saves++;
+    await this.writer.submit(ops, true);
+    await this.removePreviousFile(previous);
   }
 
   async compact(index: number): Promise<void> {
@@ -197,13 +238,19 @@ export class LevelLogStore implements LogStore {
     return this.terms[index - this.snapIndex - 1];
   }
 
-  /**
-   * A snapshot whose (index, term) matches an entry we hold (one taken locally) keeps the entries after
-   * it; any other snapshot replaces the whole log (as etcd's restore does). Entries at or below it stay
-   * on disk until compact(); load() never reads them.
-   */
-  private planSnapshot(snapshot: Snapshot, ops: WriteOp[]): void {
-    const { index, term } = snapshot.metadata;
+  /** The file of a snapshot that is no longer current, if it was a file; a failure only leaves a stray file. */
+  private async removePreviousFile(previous: PreviousSnapshot | undefined): Promise<void> {
+    if (previous?.storage !== 'file') return;
+    try {
+      await removeSnapshotFile(this.options.dir, previous.index);
+    } catch (err) {
+      this.logger.warn({ err, index: previous.index }, 'could not delete an old snapshot file; the next start deletes it');
+    }
+  }
+
+  /** A snapshot passed to save(): chunks and metadata in that save's one atomic batch. */
+  private planSnapshot(snapshot: Snapshot, ops: WriteOp[]): PreviousSnapshot | undefined {
+    const { index } = snapshot.metadata;
     assert(index >= this.snapIndex, () => `snapshot ${index} is older than the stored snapshot ${this.snapIndex}`);
     const data = snapshot.data;
     const chunks = Math.ceil(data.byteLength / SNAPSHOT_CHUNK_BYTES);
@@ -211,10 +258,28 @@ export class LevelLogStore implements LogStore {
     for (let c = 0; c < chunks; c++) {
       const part = data.subarray(c * SNAPSHOT_CHUNK_BYTES, (c + 1) * SNAPSHOT_CHUNK_BYTES);
       dataCrc = crc32(part, dataCrc);
-      ops.push({ type: 'put', key: snapshotChunkKey(c), value: encodeSnapshotChunk(index, c, part) });
+      ops.push({ type: 'put', key: indexedSnapshotChunkKey(index, c), value: encodeSnapshotChunk(index, c, part) });
     }
-    for (let c = chunks; c < this.snapChunks; c++) ops.push({ type: 'del', key: snapshotChunkKey(c) });
-    const header = encodeSnapshotHeader({ metadata: snapshot.metadata, dataBytes: data.byteLength, chunkCount: chunks, dataCrc });
+    return this.planCurrentSnapshot(snapshot, 'chunks', chunks, dataCrc, ops);
+  }
+
+  /**
+   * The metadata record that makes a snapshot (its chunks already planned or written) current. A snapshot
+   * whose (index, term) matches an entry we hold (one taken locally) keeps the entries after it; any other
+   * snapshot replaces the whole log (as etcd's restore does). Entries at or below it stay on disk until
+   * compact(); load() never reads them. Returns the previous snapshot, whose file (if any) the caller
+   * deletes once the batch is written.
+   */
+  private planCurrentSnapshot(snapshot: Snapshot, storage: SnapshotStorage, chunks: number, dataCrc: number, ops: WriteOp[]): PreviousSnapshot | undefined {
+    const { index, term } = snapshot.metadata;
+    assert(index >= this.snapIndex, () => `snapshot ${index} is older than the stored snapshot ${this.snapIndex}`);
+    // The previous snapshot's chunks go (those under the very keys just written stay: a re-saved snapshot).
+    for (let c = 0; c < this.snapChunks; c++) {
+      if (this.snapStorage === 'legacy-chunks') ops.push({ type: 'del', key: snapshotChunkKey(c) });
+      else if (this.snapIndex !== index || c >= chunks) ops.push({ type: 'del', key: indexedSnapshotChunkKey(this.snapIndex, c) });
+    }
+    const previous = this.snapStorage === 'file' && this.snapIndex !== index ? { index: this.snapIndex, storage: this.snapStorage } : undefined;
+    const header = encodeSnapshotHeader({ metadata: snapshot.metadata, dataBytes: snapshot.data.byteLength, chunkCount: chunks, dataCrc });
     ops.push({ type: 'put', key: SNAPSHOT_META_KEY, value: header });
 
     if (this.termAt(index) === term) {
@@ -228,6 +293,8 @@ export class LevelLogStore implements LogStore {
     this.snapIndex = index;
     this.snapTerm = term;
     this.snapChunks = chunks;
+    this.snapStorage = storage;
+    return previous;
   }
 
   private planEntries(batch: LogSaveBatch, ops: WriteOp[]): void {

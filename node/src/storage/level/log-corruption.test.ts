@@ -7,7 +7,7 @@ import { isStrataError, type StrataError } from '../../platform/errors.js';
 import { type Logger, silentLogger } from '../../platform/logger.js';
 import type { Entry } from '../../raft/types.js';
 import { LevelLogStore } from './level-log-store.js';
-import { encodeEntry, entryKey, HARD_STATE_KEY, snapshotChunkKey } from './log-format.js';
+import { encodeEntry, entryKey, HARD_STATE_KEY, indexedSnapshotChunkKey } from './log-format.js';
 
 function entry(index: number, term: number): Entry {
   return { index, term, type: 'normal', data: new Uint8Array(Buffer.from(`payload-${index}`)) };
@@ -166,12 +166,12 @@ describe('LevelLogStore corruption handling', () => {
 
   it('refuses a bad or missing snapshot chunk', async () => {
     await seed(5, true);
-    await flipByte(snapshotChunkKey(1), 20);
-    expect((await loadError()).message).toMatch(/snapshot 2 chunk 1 \(key 0300000001\): checksum mismatch/);
+    await flipByte(indexedSnapshotChunkKey(2, 1), 20);
+    expect((await loadError()).message).toMatch(/snapshot 2 chunk 1 \(key 04000000000000000200000001\): checksum mismatch/);
 
     await rm(dir, { recursive: true, force: true });
     await seed(5, true);
-    await tamper((db) => db.del(snapshotChunkKey(0)));
+    await tamper((db) => db.del(indexedSnapshotChunkKey(2, 0)));
     expect((await loadError()).message).toMatch(/snapshot 2 chunk 0 .*missing/);
 
     await rm(dir, { recursive: true, force: true });

@@ -4,7 +4,11 @@
  * Keys (one prefix byte, then fixed-width big-endian numbers so LevelDB's byte order is index order):
  *   0x01                      hard state
  *   0x02                      snapshot metadata (index, term, conf, data length, chunk count, data CRC)
- *   0x03 u32 chunkNo          snapshot data, in chunks of at most SNAPSHOT_CHUNK_BYTES
+ *   0x03 u32 chunkNo          snapshot data, in chunks of at most SNAPSHOT_CHUNK_BYTES (written before
+ *                             snapshots were staged; still read)
+ *   0x04 u64 index u32 chunkNo  snapshot data of a snapshot received from the leader, at `index`
+ * A snapshot taken locally is a file (snapshot-file.ts); its metadata record says 0 chunks (and more
+ * than 0 bytes).
  *   0x10 u64 index            one log entry
  *
  * Every value starts with `u32 crc | u8 kind`; the CRC (zlib.crc32, IEEE) covers everything after it, and
@@ -19,6 +23,7 @@ export const SNAPSHOT_CHUNK_BYTES = 1024 * 1024;
 const PREFIX_HARD_STATE = 0x01;
 const PREFIX_SNAPSHOT_META = 0x02;
 const PREFIX_SNAPSHOT_CHUNK = 0x03;
+const PREFIX_INDEXED_SNAPSHOT_CHUNK = 0x04;
 const PREFIX_ENTRY = 0x10;
 
 const KIND_ENTRY = 1;
@@ -66,6 +71,15 @@ export function snapshotChunkKey(chunkNo: number): Buffer {
   const key = Buffer.allocUnsafe(5);
   key[0] = PREFIX_SNAPSHOT_CHUNK;
   key.writeUInt32BE(chunkNo, 1);
+  return key;
+}
+
+/** Chunk `chunkNo` of the snapshot at `snapshotIndex` (the current layout). */
+export function indexedSnapshotChunkKey(snapshotIndex: number, chunkNo: number): Buffer {
+  const key = Buffer.allocUnsafe(13);
+  key[0] = PREFIX_INDEXED_SNAPSHOT_CHUNK;
+  writeU64(key, 1, snapshotIndex);
+  key.writeUInt32BE(chunkNo, 9);
   return key;
 }
 
@@ -145,6 +159,11 @@ export interface SnapshotHeader {
   dataBytes: number;
   chunkCount: number;
   dataCrc: number;
+}
+
+/** A snapshot whose data is in its file rather than in chunk records. */
+export function isFileSnapshot(h: SnapshotHeader): boolean {
+  return h.chunkCount === 0 && h.dataBytes > 0;
 }
 
 // Snapshot meta: index u64 | term u64 | dataBytes u64 | chunkCount u32 | dataCrc u32 |

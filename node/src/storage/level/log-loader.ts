@@ -30,10 +30,14 @@ import {
   entryKeyIndex,
   HARD_STATE_KEY,
   hex,
+  indexedSnapshotChunkKey,
   isEntryKey,
+  isFileSnapshot,
   SNAPSHOT_META_KEY,
   snapshotChunkKey,
+  type SnapshotHeader,
 } from './log-format.js';
+import { readSnapshotFile, snapshotFileName, strayFiles } from './snapshot-file.js';
 
 export type LogDb = Level<Buffer, Buffer>;
 
@@ -41,6 +45,10 @@ export interface LoadedLog {
   persisted: PersistedLog;
   /** Chunks of the stored snapshot (0 without one). */
   snapshotChunks: number;
+  /** Where the stored snapshot's data is (log-format.ts). */
+  snapshotStorage: SnapshotStorage;
+  /** Snapshot files other than the current one (a crash while one was written, or a race with a leader's). */
+  straySnapshotFiles: string[];
   /** Entries with index >= this are bad and must be deleted (a tail problem), if set. */
   dropFromIndex?: number;
   /** The lowest and highest entry keys stored (entries at or below the snapshot included); undefined if none. */
@@ -77,9 +85,30 @@ async function loadHardState(db: LogDb, dir: string): Promise<HardState> {
   return hs.value;
 }
 
-async function loadSnapshot(db: LogDb, dir: string): Promise<{ snapshot?: Snapshot; chunks: number }> {
+/** chunks: indexed chunk keys; legacy-chunks: the old 0x03 keys; file: snapshot-file.ts. */
+export type SnapshotStorage = 'chunks' | 'legacy-chunks' | 'file';
+
+interface LoadedSnapshot {
+  snapshot?: Snapshot;
+  chunks: number;
+  storage: SnapshotStorage;
+}
+
+async function loadSnapshotFile(dir: string, h: SnapshotHeader): Promise<LoadedSnapshot> {
+  const where = `snapshot ${h.metadata.index} (file ${snapshotFileName(h.metadata.index)})`;
+  const data = await readSnapshotFile(dir, h.metadata.index);
+  if (data === undefined) throw corruption(dir, `${where}: missing`, {});
+  if (data.length !== h.dataBytes) throw corruption(dir, `${where}: ${data.length} bytes found, ${h.dataBytes} recorded`, {});
+  const crc = crc32(data);
+  if (crc !== h.dataCrc) {
+    throw corruption(dir, `${where}: checksum mismatch (expected ${hex(h.dataCrc)}, found ${hex(crc)})`, { expectedCrc: h.dataCrc, foundCrc: crc });
+  }
+  return { snapshot: { metadata: h.metadata, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }, chunks: 0, storage: 'file' };
+}
+
+async function loadSnapshot(db: LogDb, dir: string): Promise<LoadedSnapshot> {
   const raw = await db.get(SNAPSHOT_META_KEY);
-  if (raw === undefined) return { chunks: 0 };
+  if (raw === undefined) return { chunks: 0, storage: 'chunks' };
   const header = decodeSnapshotHeader(raw);
   if (!header.ok) {
     throw corruption(dir, `snapshot metadata (key ${SNAPSHOT_META_KEY.toString('hex')}): ${describeBad(header)}`, {
@@ -89,8 +118,19 @@ async function loadSnapshot(db: LogDb, dir: string): Promise<{ snapshot?: Snapsh
     });
   }
   const h = header.value;
-  const keys = Array.from({ length: h.chunkCount }, (_, i) => snapshotChunkKey(i));
-  const values = keys.length === 0 ? [] : await db.getMany(keys);
+  if (isFileSnapshot(h)) return loadSnapshotFile(dir, h);
+  let legacy = false;
+  let keys = Array.from({ length: h.chunkCount }, (_, i) => indexedSnapshotChunkKey(h.metadata.index, i));
+  let values = keys.length === 0 ? [] : await db.getMany(keys);
+  if (keys.length > 0 && values.every((v) => v === undefined)) {
+    const legacyKeys = Array.from({ length: h.chunkCount }, (_, i) => snapshotChunkKey(i));
+    const legacyValues = await db.getMany(legacyKeys);
+    if (legacyValues.some((v) => v !== undefined)) {
+      legacy = true;
+      keys = legacyKeys;
+      values = legacyValues;
+    }
+  }
   const data = Buffer.allocUnsafe(h.dataBytes);
   let at = 0;
   let crc = 0;
@@ -123,7 +163,7 @@ async function loadSnapshot(db: LogDb, dir: string): Promise<{ snapshot?: Snapsh
       { expectedCrc: h.dataCrc, foundCrc: crc },
     );
   }
-  return { snapshot: { metadata: h.metadata, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }, chunks: h.chunkCount };
+  return { snapshot: { metadata: h.metadata, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }, chunks: h.chunkCount, storage: legacy ? 'legacy-chunks' : 'chunks' };
 }
 
 interface Problem {
@@ -139,7 +179,7 @@ async function storedIndexBound(db: LogDb, reverse: boolean): Promise<number | u
 
 export async function loadLog(db: LogDb, dir: string): Promise<LoadedLog> {
   const hardState = await loadHardState(db, dir);
-  const { snapshot, chunks } = await loadSnapshot(db, dir);
+  const { snapshot, chunks, storage } = await loadSnapshot(db, dir);
   const snapIndex = snapshot?.metadata.index ?? 0;
   let prevTerm = snapshot?.metadata.term ?? 0;
 
@@ -220,6 +260,8 @@ export async function loadLog(db: LogDb, dir: string): Promise<LoadedLog> {
   return {
     persisted,
     snapshotChunks: chunks,
+    snapshotStorage: storage,
+    straySnapshotFiles: await strayFiles(dir, storage === 'file' ? snapshot?.metadata.index : undefined),
     firstStoredIndex,
     lastStoredIndex,
     ...(problem ? { dropFromIndex: problem.index, dropReason: problem.what } : {}),

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { SIM_BUCKET, SimCluster } from '../testing/sim-cluster.js';
+
+/**
+ * Snapshots are taken in the background: while one is written (here: held at its first pause, as a
+ * big state would be for a second), every node keeps appending, committing and applying. The Raft loop
+ * once awaited the snapshot, and a node with 100+ MB of metadata stopped for a second or more.
+ */
+describe('Replica snapshots', () => {
+  it('commit and apply go on while a snapshot is being written, and the snapshot lands after', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let pauses = 0;
+    const cluster = await SimCluster.start({
+      seed: 11,
+      nodes: 3,
+      snapshotEveryEntries: 12,
+      keepEntriesAfterSnapshot: 2,
+      snapshotPause: () => {
+        pauses++;
+        return held;
+      },
+    });
+    const replica = (id: number) => cluster.nodes.get(id)!.replica!;
+    const before = [1, 2, 3].map((id) => replica(id).status().snapshotIndex);
+
+    // 300 KB of inline data per object: the state passes 1 MiB, so the writer reaches a pause.
+    const data = Buffer.alloc(300_000, 1).toString('base64');
+    for (let i = 0; i < 20; i++) {
+      await cluster.await(
+        cluster.propose({ op: 'putObject', bucket: SIM_BUCKET, key: `k${i}`, manifest: { sizeBytes: 300_000, etag: `e${i}`, lastModifiedMs: 0, layout: { kind: 'inline', data } } }),
+        5_000,
+        `put k${i}`,
+      );
+    }
+    expect(await cluster.runUntil(() => [1, 2, 3].every((id) => replica(id).status().applied >= replica(cluster.leaderId()).status().raft.hardState.commit), 2_000)).toBe(true);
+    expect(pauses).toBeGreaterThan(0);
+    expect([1, 2, 3].map((id) => replica(id).status().snapshotIndex)).toEqual(before);
+    expect([1, 2, 3].map((id) => cluster.nodes.get(id)!.machine!.inner.getObject(SIM_BUCKET, 'k19')?.etag)).toEqual(['e19', 'e19', 'e19']);
+
+    release();
+    expect(await cluster.runUntil(() => [1, 2, 3].every((id) => replica(id).status().snapshotIndex > before[id - 1]!), 2_000)).toBe(true);
+    await cluster.stopAll();
+  });
+});
