@@ -85,7 +85,9 @@ export class OpsCluster {
   async start(id: number, join?: number): Promise<void> {
     const dataDir = path.join(this.o.dataRoot, `node-${id}`);
     fs.mkdirSync(dataDir, { recursive: true });
-    const args = [path.join(this.o.repoRoot, 'dist/node/src/main.js'), '--config', this.configPath, '--node-id', String(id),
+    // STRATA_BENCH_NODE_ARGS: extra node flags, e.g. '--cpu-prof --cpu-prof-dir /tmp/prof' to profile the movers.
+    const nodeArgs = (process.env.STRATA_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+    const args = [...nodeArgs, path.join(this.o.repoRoot, 'dist/node/src/main.js'), '--config', this.configPath, '--node-id', String(id),
       '--data-dir', dataDir, '--bind-address', this.host(id), '--cluster-port', '9000', '--admin-port', '9090', '--s3-port', '9080'];
     if (join !== undefined) args.push('--join', `${this.host(join)}:9000`);
     const proc = new ManagedProcess({
