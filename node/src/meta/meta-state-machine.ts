@@ -233,7 +233,7 @@ export class MetaStateMachine {
 
   /**
    * The state as of now, captured in O(buckets + uploads); serialize() then writes the same bytes
-   * snapshot() would have, in slices (snapshot-writer.ts), while later commands keep being applied.
+   * snapshot() would have, in slices (snapshot-format.ts), while later commands keep being applied.
    */
   captureSnapshot(): SnapshotCapture {
     const state = this.capture();

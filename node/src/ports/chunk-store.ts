@@ -27,6 +27,11 @@ export interface ChunkInfo {
   storedBytes: number;
   /** When the chunk was committed (ms since the epoch). */
   createdMs: number;
+  /**
+   * Set when the chunk's header cannot be read: the block fields are then 0, and the size and time come
+   * from the file system. Reading the chunk fails with Corruption.
+   */
+  damaged?: string;
 }
 
 export interface ChunkUsage {

@@ -1,6 +1,6 @@
 import { mkdtemp, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StrataError } from '../../platform/errors.js';
@@ -158,6 +158,27 @@ describe('FsChunkStore', () => {
     err = await rejection(store.stat('hdr'));
     expect(err.code).toBe('Corruption');
     expect(err.message).toContain('header checksum');
+  });
+
+  it('lists a chunk file whose header is damaged, from its size and time, so it can be deleted', async () => {
+    const store = await open_();
+    await put(store, 'fine', 1, 100, 250);
+    await put(store, 'rotten', 2, 100, 250);
+    const file = chunkPath(dir, 'rotten');
+    const handle = await open(file, 'r+');
+    await handle.write(Buffer.from([0xff]), 0, 1, 3);
+    await handle.close();
+    await store.close();
+
+    const listed = new Map<string, Awaited<ReturnType<typeof stat>> | object>();
+    for await (const info of store.list()) listed.set(info.chunkId, info);
+    expect(listed.get('fine')).toMatchObject({ blockCount: 3 });
+    expect(listed.get('fine')).not.toHaveProperty('damaged');
+    const { size, mtimeMs } = await stat(file);
+    expect(listed.get('rotten')).toMatchObject({ chunkId: 'rotten', blockCount: 0, storedBytes: size, createdMs: Math.floor(mtimeMs), damaged: expect.stringContaining('rotten.chunk: bad magic') });
+    expect((await rejection(collect(store.readBlocks('rotten', 0, 0)))).code).toBe('Corruption');
+    await store.delete('rotten');
+    expect([...(await readdir(dirname(file)))]).not.toContain('rotten.chunk');
   });
 
   it('abort leaves nothing behind, and is idempotent', async () => {

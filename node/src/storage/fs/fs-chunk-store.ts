@@ -13,7 +13,7 @@ import { constants as fsConstants, lstatSync } from 'node:fs';
 import { lstat, mkdir, open, opendir, readdir, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { crc32c } from '@node-rs/crc32';
-import { StrataError } from '../../platform/errors.js';
+import { StrataError, isStrataError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Gauge } from '../../platform/metrics.js';
 import type { ChunkId, ChunkInfo, ChunkStore, ChunkUsage, ChunkWriter } from '../../ports/chunk-store.js';
@@ -202,13 +202,21 @@ export class FsChunkStore implements ChunkStore {
   async *list(): AsyncIterable<ChunkInfo> {
     for await (const [dir, name] of this.fanOutFiles()) {
       const chunkId = name.slice(0, -CHUNK_SUFFIX.length);
+      const file = join(dir, name);
       let info: ChunkInfo | undefined;
       try {
-        info = await this.statFile(join(dir, name), chunkId);
+        info = await this.statFile(file, chunkId);
       } catch (err) {
-        // A damaged header: not listable as a chunk; scrub finds the chunk missing from its manifest.
-        this.logger.warn({ chunkId, err: (err as Error).message }, 'skipped a damaged chunk file in list');
-        continue;
+        if (!isStrataError(err, 'Corruption')) {
+          this.logger.warn({ chunkId, err: (err as Error).message }, 'skipped a chunk file that cannot be read in list');
+          continue;
+        }
+        // Listed from its file's size and time: scrub reads it, finds it corrupt and repairs it while it is
+        // referenced; the GC deletes it once nothing is (a repaired chunk's old file used to leak).
+        const stats = await lstat(file).catch(() => undefined);
+        if (stats === undefined) continue;
+        this.logger.warn({ chunkId, err: err.message }, 'listed a chunk file whose header is damaged');
+        info = { chunkId, blockSizeBytes: 0, blockCount: 0, storedBytes: stats.size, createdMs: Math.floor(stats.mtimeMs), damaged: err.message };
       }
       if (info !== undefined) yield info;
     }

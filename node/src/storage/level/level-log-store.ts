@@ -76,7 +76,6 @@ export interface LevelLogStoreStats extends GroupCommitStats {
 /** Compaction deletes this many keys per queued group, so saves interleave with a long compaction. */
 const COMPACT_SLICE = 4096;
 
-
 export class LevelLogStore implements LogStore {
   private readonly options: ResolvedLevelLogStoreOptions;
   private readonly db: LogDb;
