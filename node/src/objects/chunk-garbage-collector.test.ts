@@ -1,7 +1,14 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ErasureLayout } from '../meta/records.js';
 import type { Clock } from '../platform/clock.js';
+import { chunkPath } from '../storage/fs/chunk-paths.js';
+import { FsChunkStore } from '../storage/fs/fs-chunk-store.js';
 import { ChunkGarbageCollector } from './chunk-garbage-collector.js';
+import type { MetadataAccess } from './metadata-access.js';
 import { bodyOf, objectServiceHarness, pattern } from './object-service.testkit.js';
 
 const HOUR = 3_600_000;
@@ -87,5 +94,32 @@ describe('ChunkGarbageCollector', () => {
     // The collector asks about its own node: the same chunk id on another node is a different chunk.
     const gc = new ChunkGarbageCollector({ selfId: 99, store: h.stores.forNode(1), metadata: h.metadata, clock });
     expect((await gc.runOnce()).deleted).toBe(1);
+  });
+
+  it('deletes an unreferenced chunk file whose header is damaged (what a scrub repair leaves behind)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'strata-gc-'));
+    try {
+      const store = await FsChunkStore.open({ dir, syncWrites: false, reserveBytes: 1 });
+      for (const chunkId of ['rotten.0', 'kept.1']) {
+        const writer = await store.create(chunkId, { blockSizeBytes: 8, expectedBytes: 8 });
+        await writer.append(new Uint8Array(8));
+        await writer.commit();
+      }
+      const file = chunkPath(dir, 'rotten.0');
+      const handle = await open(file, 'r+');
+      await handle.write(Buffer.from([0xff]), 0, 1, 3);
+      await handle.close();
+      await store.close();
+
+      const clock = new ManualWallClock();
+      clock.wall = Date.now() + 2 * HOUR;
+      const metadata = { read: async <T,>(q: (meta: { isChunkReferenced: (n: number, c: string) => boolean }) => T) => q({ isChunkReferenced: (_n, c) => c === 'kept.1' }) };
+      const gc = new ChunkGarbageCollector({ selfId: 1, store, metadata: metadata as unknown as MetadataAccess, clock, graceMs: HOUR });
+      expect(await gc.runOnce()).toMatchObject({ examined: 2, deleted: 1, failed: 0 });
+      expect(existsSync(file)).toBe(false);
+      expect(existsSync(chunkPath(dir, 'kept.1'))).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -106,13 +106,13 @@ describe('ChunkScrubber', () => {
     await scrubber.stop();
   });
 
-  it('finds referenced chunks the listing cannot show (file deleted, header damaged) and repairs them', async () => {
+  it('finds referenced chunks with a damaged header or missing from disk, and repairs them', async () => {
     const t = await setup();
     await t.write('good.0', 2);
     await t.write('gone.1', 2);
     await t.write('head.2', 2);
     rmSync(chunkPath(t.chunksDir, 'gone.1'));
-    await t.flip('head.2', 3); // inside the header: the file no longer lists as a chunk
+    await t.flip('head.2', 3); // inside the header: listed as damaged, and unreadable
     const metrics = countingMetrics();
     const scrubber = new ChunkScrubber({ nodeId: SELF, store: t.store, metadata: t.metadata, rebuilder: t.rebuilder, clock: new SystemClock(), stateDir: t.dataDir, enabled: false, metrics });
     await scrubber.start();

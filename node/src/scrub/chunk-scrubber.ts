@@ -227,7 +227,7 @@ export class ChunkScrubber implements ScrubAdmin {
   }
 
   /**
-   * Referenced chunks the listing did not show: deleted files, or headers too damaged to list. A chunk
+   * Referenced chunks the listing did not show: deleted files (or files it could not read at all). A chunk
    * written while the listing ran may be missed by it too, so each is looked up again before it counts.
    */
   private async scrubUnlisted(seen: Set<string>): Promise<void> {
