@@ -38,6 +38,14 @@ describe('planUpgrade', () => {
     { name: 'shut longer than gateTimeout: stalled', input: { nowMs: 70_000, strata: strata([member(1), member(2), member(3)], { degradedChunks: 3 }) }, state: 'stalled', gate: 'NoDegradedChunks' },
     { name: 'the timeout counts from the newest pod', input: { nowMs: 70_000, pods: [pod(0, 'old'), pod(1, 'old'), pod(2, 'new', { ready: false, createdMs: 50_000 })] }, state: 'waiting', gate: 'PodsReady' },
     { name: 'OnDelete: never deletes', input: { strategy: 'OnDelete' as const }, state: 'waiting', action: undefined },
+    {
+      name: 'rollback: the only unready pod runs an old template: replaced at once, gates shut or not',
+      input: { pods: [pod(0, 'new'), pod(1, 'new'), pod(2, 'broken', { ready: false })], strata: strata([member(1), member(2), member(3, { online: false })], { degradedChunks: 4 }) },
+      state: 'step', action: { kind: 'deletePod', ordinal: 2, name: 'demo-2' },
+    },
+    { name: 'two pods unready: nothing replaced (one at a time)', input: { pods: [pod(0, 'new'), pod(1, 'old', { ready: false }), pod(2, 'old', { ready: false })] }, state: 'waiting', gate: 'PodsReady' },
+    { name: 'an unready outdated pod while another is missing: waits', input: { pods: [pod(0, 'old', { ready: false }), pod(1, 'new')] }, state: 'waiting', gate: 'PodsReady' },
+    { name: 'an unready outdated pod that is terminating: waits', input: { pods: [pod(0, 'new'), pod(1, 'new'), pod(2, 'old', { ready: false, terminating: true })] }, state: 'waiting', gate: 'PodsReady' },
   ])('$name', ({ input, state, action, gate }: { input: Partial<UpgradeInput>; state: string; action?: unknown; gate?: string }) => {
     const plan = planUpgrade(base(input));
     expect(plan.state).toBe(state);

@@ -33,7 +33,8 @@ export interface UpgradePlan {
 
 /**
  * The next step of a rolling restart: one pod at a time, followers first (highest ordinal first), the
- * leader last and only after leadership moved away. Before each step every gate must be open: all pods
+ * leader last and only after leadership moved away. An outdated pod that is the only one not Ready is
+ * replaced first, gates or not (see unreadyOutdatedPod). Before each step every gate must be open: all pods
  * Ready, every member's Raft log within MAX_RAFT_LAG_ENTRIES of the commit index, and no degraded chunk.
  * A gate shut for longer than gateTimeout since the last restart (or since the upgrade began) stalls the
  * upgrade: nothing more is restarted until the gate opens, and the condition names the gate.
@@ -46,6 +47,10 @@ export function planUpgrade(input: UpgradeInput): UpgradePlan {
   const names = outdated.map((p) => p.name);
   if (input.strategy === 'OnDelete') {
     return { state: 'waiting', outdated: names, reason: 'WaitingForManualPodDeletion', message: `strategy OnDelete: delete these pods to update them: ${names.join(', ')}` };
+  }
+  const unready = unreadyOutdatedPod(input, outdated);
+  if (unready !== undefined) {
+    return { state: 'step', outdated: names, action: { kind: 'deletePod', ordinal: unready.ordinal, name: unready.name }, reason: 'ReplacingUnreadyPod', message: `replacing ${unready.name}: it runs an old template and is not ready (${names.length} pods to update)` };
   }
   const shut = firstShutGate(input);
   if (shut !== undefined) {
@@ -67,6 +72,18 @@ export function planUpgrade(input: UpgradeInput): UpgradePlan {
     return { state: 'step', outdated: names, action: { kind: 'transferLeadership', from: leader.ordinal + 1 }, reason: 'TransferringLeadership', message: `moving Raft leadership away from ${leader.name} before restarting it` };
   }
   return { state: 'step', outdated: names, action: { kind: 'deletePod', ordinal: leader.ordinal, name: leader.name }, reason: 'RestartingPod', message: `restarting ${leader.name} (the only voter)` };
+}
+
+/**
+ * The one pod that is not Ready, when it runs an outdated template and every other pod is Ready: it serves
+ * nothing, so replacing it costs no availability and keeps one-at-a-time. This is how a rollback heals a
+ * pod stuck on a broken version; a StatefulSet leaves it to a human (kubernetes/kubernetes#67250).
+ */
+function unreadyOutdatedPod(input: UpgradeInput, outdated: PodView[]): PodView | undefined {
+  if (input.pods.length !== input.replicas) return undefined;
+  const unready = input.pods.filter((p) => !p.ready || p.terminating);
+  if (unready.length !== 1 || unready[0]!.terminating) return undefined;
+  return outdated.find((p) => p.name === unready[0]!.name);
 }
 
 function firstShutGate(input: UpgradeInput): { gate: UpgradeGate; why: string } | undefined {

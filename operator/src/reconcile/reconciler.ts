@@ -233,7 +233,9 @@ class ReconcileRun {
     if (upgrade?.action !== undefined && !stale) {
       const action = upgrade.action;
       if (action.kind === 'deletePod') {
-        await this.deleteObject(this.ref('v1', 'Pod', action.name), 'RestartingPod', `restarting ${action.name} for the upgrade (${upgrade.outdated.length} to go)`);
+        const replacing = upgrade.reason === 'ReplacingUnreadyPod';
+        const message = replacing ? upgrade.message : `restarting ${action.name} for the upgrade (${upgrade.outdated.length} to go)`;
+        await this.deleteObject(this.ref('v1', 'Pod', action.name), replacing ? 'ReplacingUnreadyPod' : 'RestartingPod', message);
       } else {
         await this.strataCall(`moved Raft leadership away from node-${action.from} before restarting it`, 'LeadershipTransferred', () => admin.transferLeadership(action.from));
       }
