@@ -11,6 +11,7 @@ import { LogRing } from './logs/log-ring.js';
 import { MetaStateMachine } from './meta/meta-state-machine.js';
 import { StrataError, isStrataError } from './platform/errors.js';
 import type { Logger } from './platform/logger.js';
+import { BUILD_VERSION } from './platform/real/build-version.js';
 import { CryptoRandom } from './platform/real/crypto-random.js';
 import { createPinoLogger } from './platform/real/pino-logger.js';
 import { SystemClock } from './platform/real/system-clock.js';
@@ -37,7 +38,7 @@ import { join as joinPath } from 'node:path';
 
 const USAGE = `usage: strata-server [--config strata.toml] [--node-id N] [--data-dir DIR] [--bind-address ADDR]
                      [--advertise-address HOST] [--join HOST:9000] [--cluster-port 9000] [--admin-port 9090]
-                     [--s3-port 9080] [--log-level LEVEL]`;
+                     [--s3-port 9080] [--log-level LEVEL] [--version]`;
 
 async function main(argv: string[]): Promise<void> {
   const config = await loadConfig(argv);
@@ -77,6 +78,7 @@ async function loadConfig(argv: string[]): Promise<StrataConfig> {
         's3-port': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean' },
+        version: { type: 'boolean' },
       },
       strict: true,
       allowPositionals: false,
@@ -86,6 +88,10 @@ async function loadConfig(argv: string[]): Promise<StrataConfig> {
   }
   if (parsed.values.help) {
     process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  if (parsed.values.version) {
+    process.stdout.write(`strata-server ${BUILD_VERSION}\n`);
     process.exit(0);
   }
   const v = parsed.values;
@@ -116,6 +122,7 @@ async function startServer(config: StrataConfig, logger: Logger, runtime: { logs
   const clock = new SystemClock();
   const random = new CryptoRandom();
   const metrics = new PromMetricsSink();
+  metrics.gauge('strata_build_info', 'The Strata version this node runs (the value is always 1)', ['version']).set(1, { version: BUILD_VERSION });
   // Others reach this node at the advertised host (a pod's DNS name) while it listens on the bind address.
   const selfAddress = `${node.advertiseAddress ?? node.bindAddress}:${node.clusterPort}`;
   const listenAddress = `${node.bindAddress}:${node.clusterPort}`;
@@ -284,7 +291,7 @@ async function startServer(config: StrataConfig, logger: Logger, runtime: { logs
     tuning,
     host: node.bindAddress,
     port: node.adminPort,
-    service: new NodeAdminService({ replica, metadata, clock, memberRecords: () => meta.members(), storageCheck: () => checkDataDirWritable(node.dataDir) }),
+    service: new NodeAdminService({ replica, metadata, clock, memberRecords: () => meta.members(), storageCheck: () => checkDataDirWritable(node.dataDir), version: BUILD_VERSION }),
     metrics,
     clock,
     logger: logger.child({ component: 'admin' }),

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomData, s3Client, sha256, sha256OfStream } from './harness/s3-helpers.js';
@@ -95,6 +97,16 @@ describe("the operator's guide's metrics on real strata-server processes", () =>
     for (const id of ids) {
       expect(typeMismatches(await scrape(id), GUIDE_QUERIES), `node-${id}`).toEqual([]);
     }
+  });
+
+  it('says which version each node runs: strata_build_info, the status, and strata-server --version', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const id of ids) {
+      expect((await scrape(id)).samples.filter((s) => s.name === 'strata_build_info'), `node-${id}`).toEqual([{ name: 'strata_build_info', labels: { version }, value: 1 }]);
+      expect((await cluster.status(id)).version).toBe(version);
+    }
+    const printed = execFileSync(process.execPath, [fileURLToPath(new URL('../../bin/strata-server.js', import.meta.url)), '--version'], { encoding: 'utf8' });
+    expect(printed).toBe(`strata-server ${version}\n`);
   });
 
   it('reports the cluster as it is: 3 nodes, one leader, the leader sees all 3 online, one term', async () => {

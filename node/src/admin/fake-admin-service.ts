@@ -24,6 +24,7 @@ export class FakeAdminService implements AdminService {
     this.status = {
       clusterId: 'c-test',
       nodeId,
+      version: '0.0.0-test',
       leaderId: options.leaderId ?? nodeId,
       term: 3,
       commitIndex: 10,

@@ -128,7 +128,7 @@ export function renderClusterStatus(status: ClusterStatus): string {
     ['term', status.term],
     ['commit index', `${status.commitIndex} (applied ${status.appliedIndex})`],
     ['nodes', `${status.nodes.length} (${online} online, ${status.nodes.filter((n) => n.voter).length} voters)`],
-    ['answered by', `node-${status.nodeId}`],
+    ['answered by', `node-${status.nodeId} (version ${status.version ?? 'unknown'})`],
   ]);
   return `${fields}\n${nodesTable(status)}`;
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { StrataError } from '../platform/errors.js';
+import { BUILD_VERSION } from '../platform/real/build-version.js';
 import { FakeAdminCluster } from './fake-admin-cluster.js';
 
 describe('strata CLI: cluster, storage and recovery commands', () => {
@@ -43,7 +44,7 @@ describe('strata CLI: cluster, storage and recovery commands', () => {
     const dead = 'http://127.0.0.1:9';
     const viaFlag = await cluster.run(['cluster', 'status', '--endpoint', `${dead},${cluster.node(2).server.url}`], { env: { STRATA_ENDPOINT: dead } });
     expect(viaFlag.code).toBe(0);
-    expect(viaFlag.stdout).toMatch(/^answered by: +node-1$/m);
+    expect(viaFlag.stdout).toMatch(/^answered by: +node-1 \(version 0\.0\.0-test\)$/m);
     expect(cluster.node(2).service.calls.some((c) => c.method === 'clusterStatus')).toBe(true);
   });
 
@@ -73,6 +74,13 @@ describe('strata CLI: cluster, storage and recovery commands', () => {
       expect(stderr).toMatch(/^strata: /);
       expect(stderr.trimEnd().split('\n')).toHaveLength(1);
     }
+  });
+
+  it('--version prints the package version and exits 0', async () => {
+    const { code, stdout } = await cluster.run(['--version']);
+    expect(code).toBe(0);
+    expect(stdout).toBe(`strata ${BUILD_VERSION}\n`);
+    expect(BUILD_VERSION).toMatch(/^\d+\.\d+\.\d+/);
   });
 
   it('--help prints usage and exits 0', async () => {

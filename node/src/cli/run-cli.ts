@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isStrataError, type StrataErrorCode } from '../platform/errors.js';
+import { BUILD_VERSION } from '../platform/real/build-version.js';
 import { registerBackupCommands } from './backup-commands.js';
 import { DEFAULT_ENDPOINT } from './cli-context.js';
 import type { CliIo } from './cli-io.js';
@@ -44,6 +45,7 @@ export function buildProgram(io: CliIo): Command {
     .description('operate a Strata cluster through its admin API (port 9090)')
     .option('--endpoint <urls>', `admin URL(s) of any node(s), comma-separated (env STRATA_ENDPOINT; default ${DEFAULT_ENDPOINT})`)
     .option('--json', 'print the raw JSON answer, for scripts')
+    .version(`strata ${BUILD_VERSION}`, '--version', 'print the version of this CLI')
     .exitOverride()
     .showSuggestionAfterError(true)
     .configureOutput({

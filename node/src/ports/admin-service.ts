@@ -29,6 +29,8 @@ export interface ClusterStatus {
   clusterId: string;
   /** The node that answered. */
   nodeId: NodeId;
+  /** The Strata version of the node that answered (absent from nodes older than this field). */
+  version?: string;
   leaderId: NodeId;
   term: number;
   commitIndex: number;

@@ -14,6 +14,8 @@ export interface NodeAdminServiceOptions {
   memberRecords(): readonly MemberRecord[];
   /** Extra readiness checks (e.g. the data directory is writable); each returns a reason or undefined. */
   storageCheck(): Promise<string | undefined>;
+  /** This node's Strata version, for the status. */
+  version: string;
 }
 
 /** The admin API's view of a node, wired to the replica and the metadata. */
@@ -56,6 +58,7 @@ export class NodeAdminService implements AdminService {
     return {
       clusterId: status.clusterId,
       nodeId: status.nodeId,
+      version: this.options.version,
       leaderId: raft.softState.leader,
       term: raft.hardState.term,
       commitIndex: raft.hardState.commit,
