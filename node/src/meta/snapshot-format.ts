@@ -10,9 +10,9 @@
  *
  * Why binary: small objects live inline (base64) in the manifests, so a state of 20k 4 KiB objects is
  * 112 MB, and JSON.stringify + UTF-8 encoding of it took 0.45 s. Here the inline data is copied as bytes
- * and only the small rest goes through JSON. The writer pauses after each ~4 MiB so requests and Raft run
- * in between, and it works from a capture: B+trees cloned copy-on-write (records are never changed in
- * place), so later commands do not change what is written.
+ * and only the small rest goes through JSON. The writer pauses after each ~1 MiB of work so requests and
+ * Raft run in between, and it works from a capture: B+trees cloned copy-on-write (records are never
+ * changed in place), so later commands do not change what is written.
  */
 import { StrataError } from '../platform/errors.js';
 import type { RebalanceRequest } from './commands.js';
