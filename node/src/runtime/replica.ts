@@ -427,7 +427,7 @@ export class Replica {
       this.log.compact(compactTo);
       await logStore.compact(compactTo);
     }
-    this.options.logger.info({ index, bytes: data.byteLength, serializeMs: serializedMs - startedMs, saveMs: clock.nowMs() - serializedMs }, 'took a snapshot');
+    this.options.logger.info({ index, bytes: data.byteLength, serializeMs: Math.round(serializedMs - startedMs), saveMs: Math.round(clock.nowMs() - serializedMs) }, 'took a snapshot');
   }
 
   private onSoftState(leader: NodeId, isLeader: boolean): void {
