@@ -4,10 +4,11 @@ import { SIM_BUCKET, SimCluster } from '../testing/sim-cluster.js';
 /**
  * Snapshots are taken in the background: while one is written (here: held at its first pause, as a
  * big state would be for a second), every node keeps appending, committing and applying. The Raft loop
- * once awaited the snapshot, and a node with 100+ MB of metadata stopped for a second or more.
+ * once awaited the snapshot, and a node with 100+ MB of metadata stopped for a second or more. A node
+ * that crashes meanwhile restarts from the snapshot and log it had.
  */
 describe('Replica snapshots', () => {
-  it('commit and apply go on while a snapshot is being written, and the snapshot lands after', async () => {
+  it('commit and apply go on while a snapshot is being written, a crash meanwhile loses nothing, and the snapshot lands after', async () => {
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
     let pauses = 0;
@@ -37,6 +38,14 @@ describe('Replica snapshots', () => {
     expect(pauses).toBeGreaterThan(0);
     expect([1, 2, 3].map((id) => replica(id).status().snapshotIndex)).toEqual(before);
     expect([1, 2, 3].map((id) => cluster.nodes.get(id)!.machine!.inner.getObject(SIM_BUCKET, 'k19')?.etag)).toEqual(['e19', 'e19', 'e19']);
+
+    // A node that dies while its snapshot is being written starts again from its previous snapshot and log.
+    const follower = [1, 2, 3].find((id) => id !== cluster.leaderId())!;
+    cluster.crash(follower, { loseUnsynced: true, tornTail: false });
+    await cluster.restart(follower);
+    expect(await cluster.runUntil(() => replica(follower).status().applied >= replica(cluster.leaderId()).status().raft.hardState.commit, 2_000)).toBe(true);
+    expect(cluster.nodes.get(follower)!.machine!.inner.getObject(SIM_BUCKET, 'k19')?.etag).toBe('e19');
+    expect(replica(follower).status().snapshotIndex).toBe(before[follower - 1]);
 
     release();
     expect(await cluster.runUntil(() => [1, 2, 3].every((id) => replica(id).status().snapshotIndex > before[id - 1]!), 2_000)).toBe(true);
