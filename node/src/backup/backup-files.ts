@@ -5,6 +5,7 @@
  */
 import { open, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fsyncDir } from '../platform/real/fsync-dir.js';
 import type { BackupInfo } from '../ports/backup-admin.js';
 import { DIGEST_BYTES, PEEK_BYTES, peekBackupHeader } from './backup-format.js';
 
@@ -131,14 +132,5 @@ async function exists(path: string): Promise<boolean> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw err;
-  }
-}
-
-export async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

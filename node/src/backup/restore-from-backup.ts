@@ -15,7 +15,7 @@ import { NONE, type Snapshot } from '../raft/types.js';
 import { readIdentity } from '../storage/fs/node-identity.js';
 import { LevelLogStore } from '../storage/level/level-log-store.js';
 import { decodeBackup } from './backup-format.js';
-import { fsyncDir } from './backup-files.js';
+import { fsyncDir } from '../platform/real/fsync-dir.js';
 
 /** The Raft log folder inside a data dir (main.ts opens the same). */
 export const RAFT_DIR = 'raft';

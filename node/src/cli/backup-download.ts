@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
+import { fsyncDir } from '../platform/real/fsync-dir.js';
 import { dirname } from 'node:path';
 import { StrataError } from '../platform/errors.js';
 
@@ -50,15 +51,6 @@ export async function saveBackup(body: AsyncIterable<Uint8Array>, path: string):
     await rm(tmp, { force: true });
     throw err;
   }
-  await syncDir(dirname(path));
+  await fsyncDir(dirname(path));
   return { path, sizeBytes, sha256: tail.toString('hex') };
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

@@ -36,7 +36,8 @@ import {
   type FsChunkStoreOptions,
   type ResolvedFsChunkStoreOptions,
 } from './fs-chunk-store-options.js';
-import { FsChunkWriter, fsyncDir } from './fs-chunk-writer.js';
+import { fsyncDir } from '../../platform/real/fsync-dir.js';
+import { FsChunkWriter } from './fs-chunk-writer.js';
 import { FreeSpaceCache } from './free-space-cache.js';
 
 export { resolveFsChunkStoreOptions, type FsChunkStoreOptions, type DiskSpace } from './fs-chunk-store-options.js';

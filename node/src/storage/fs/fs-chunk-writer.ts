@@ -7,6 +7,7 @@
  * libuv's thread pool on the PUT's critical path.
  */
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { fsyncDir } from '../../platform/real/fsync-dir.js';
 import { dirname } from 'node:path';
 import { crc32c } from '@node-rs/crc32';
 import type { Clock } from '../../platform/clock.js';
@@ -36,16 +37,6 @@ export function ioError(err: unknown, what: string): unknown {
     return new StrataError('CapacityExceeded', `${what}: no space left on device`, { retryable: true, cause: err });
   }
   return err;
-}
-
-export async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    // Durable once sync returned: the close need not hold up the caller.
-    handle.close().catch(() => undefined);
-  }
 }
 
 export class FsChunkWriter implements ChunkWriter {

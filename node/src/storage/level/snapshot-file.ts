@@ -8,6 +8,7 @@
 import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
+import { fsyncDir } from '../../platform/real/fsync-dir.js';
 
 const NAME = /^snapshot-(\d+)\.snap(\.tmp)?$/;
 const SLICE_BYTES = 2 * 1024 * 1024;
@@ -35,7 +36,7 @@ export async function writeSnapshotFile(dir: string, index: number, data: Uint8A
     await handle.close();
   }
   await rename(temporary, final);
-  if (sync) await syncDirectory(dir);
+  if (sync) await fsyncDir(dir);
   return crc;
 }
 
@@ -48,8 +49,8 @@ export async function readSnapshotFile(dir: string, index: number): Promise<Buff
   }
 }
 
-export async function removeSnapshotFile(dir: string, index: number): Promise<void> {
-  await rm(path.join(dir, snapshotFileName(index)), { force: true });
+export function removeSnapshotFile(dir: string, index: number): Promise<void> {
+  return removeFiles(dir, [snapshotFileName(index)]);
 }
 
 /** Snapshot files (finished or not) other than the current snapshot's: left by a crash or a race. */
@@ -60,13 +61,4 @@ export async function strayFiles(dir: string, currentFileIndex: number | undefin
 
 export async function removeFiles(dir: string, names: string[]): Promise<void> {
   await Promise.all(names.map((name) => rm(path.join(dir, name), { force: true })));
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
