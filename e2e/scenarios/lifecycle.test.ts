@@ -195,7 +195,8 @@ describe.sequential('StrataCluster lifecycle under S3 load', () => {
     expect(maxDown, 'Strata pods down at the same time').toBeLessThanOrEqual(1);
     const upgradeEvents = (await events()).slice(eventsBefore);
     const restarts = upgradeEvents.filter((e) => e.reason === 'RestartingPod').map((e) => /restarting (\S+)/.exec(e.message)?.[1]);
-    expect(new Set(restarts).size, restarts.join(',')).toBe(3);
+    const story = upgradeEvents.map((e) => `${e.reason}: ${e.message}`).join('\n');
+    expect(new Set(restarts).size, `pods restarted for the upgrade: ${restarts.join(',')}; the upgrade's Events:\n${story}`).toBe(3);
     // The leader of the upgrade's start went last, after leadership moved away from it.
     const leaderPod = startLeader ? pod(Number(startLeader.slice('node-'.length)) - 1) : undefined;
     expect(restarts[restarts.length - 1]).toBe(leaderPod);

@@ -14,6 +14,8 @@ export interface PodView {
   /** The pod's controller-revision-hash label. */
   revision?: string;
   createdMs?: number;
+  /** When the pod's Ready condition last turned False (or was first set False), while it is not Ready. */
+  notReadySinceMs?: number;
 }
 
 export interface MemberView {

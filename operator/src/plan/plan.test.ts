@@ -39,9 +39,19 @@ describe('planUpgrade', () => {
     { name: 'the timeout counts from the newest pod', input: { nowMs: 70_000, pods: [pod(0, 'old'), pod(1, 'old'), pod(2, 'new', { ready: false, createdMs: 50_000 })] }, state: 'waiting', gate: 'PodsReady' },
     { name: 'OnDelete: never deletes', input: { strategy: 'OnDelete' as const }, state: 'waiting', action: undefined },
     {
-      name: 'rollback: the only unready pod runs an old template: replaced at once, gates shut or not',
-      input: { pods: [pod(0, 'new'), pod(1, 'new'), pod(2, 'broken', { ready: false })], strata: strata([member(1), member(2), member(3, { online: false })], { degradedChunks: 4 }) },
+      name: 'rollback: the only unready pod runs an old template and is unready past gateTimeout: replaced, gates shut or not',
+      input: { nowMs: 70_000, pods: [pod(0, 'new'), pod(1, 'new'), pod(2, 'broken', { ready: false, notReadySinceMs: 9_000 })], strata: strata([member(1), member(2), member(3, { online: false })], { degradedChunks: 4 }) },
       state: 'step', action: { kind: 'deletePod', ordinal: 2, name: 'demo-2' },
+    },
+    {
+      name: 'an old pod whose readiness blips mid-upgrade is not replaced: it waits for the gates',
+      input: { nowMs: 70_000, pods: [pod(0, 'old', { ready: false, notReadySinceMs: 65_000 }), pod(1, 'old'), pod(2, 'new', { createdMs: 40_000 })] },
+      state: 'waiting', gate: 'PodsReady',
+    },
+    {
+      name: 'no Ready transition known: the unready time counts from the pod creation',
+      input: { nowMs: 70_000, pods: [pod(0, 'new'), pod(1, 'new'), pod(2, 'broken', { ready: false, createdMs: 20_000 })] },
+      state: 'waiting', gate: 'PodsReady',
     },
     { name: 'two pods unready: nothing replaced (one at a time)', input: { pods: [pod(0, 'new'), pod(1, 'old', { ready: false }), pod(2, 'old', { ready: false })] }, state: 'waiting', gate: 'PodsReady' },
     { name: 'an unready outdated pod while another is missing: waits', input: { pods: [pod(0, 'old', { ready: false }), pod(1, 'new')] }, state: 'waiting', gate: 'PodsReady' },

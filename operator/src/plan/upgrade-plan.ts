@@ -34,7 +34,7 @@ export interface UpgradePlan {
 /**
  * The next step of a rolling restart: one pod at a time, followers first (highest ordinal first), the
  * leader last and only after leadership moved away. An outdated pod that is the only one not Ready is
- * replaced first, gates or not (see unreadyOutdatedPod). Before each step every gate must be open: all pods
+ * replaced first, gates or not, once it has been unready for longer than gateTimeout (see unreadyOutdatedPod). Before each step every gate must be open: all pods
  * Ready, every member's Raft log within MAX_RAFT_LAG_ENTRIES of the commit index, and no degraded chunk.
  * A gate shut for longer than gateTimeout since the last restart (or since the upgrade began) stalls the
  * upgrade: nothing more is restarted until the gate opens, and the condition names the gate.
@@ -75,14 +75,18 @@ export function planUpgrade(input: UpgradeInput): UpgradePlan {
 }
 
 /**
- * The one pod that is not Ready, when it runs an outdated template and every other pod is Ready: it serves
- * nothing, so replacing it costs no availability and keeps one-at-a-time. This is how a rollback heals a
- * pod stuck on a broken version; a StatefulSet leaves it to a human (kubernetes/kubernetes#67250).
+ * The one pod that is not Ready, when it runs an outdated template, every other pod is Ready, and it has
+ * been unready for longer than gateTimeout: it serves nothing, so replacing it costs no availability and
+ * keeps one-at-a-time. This is how a rollback heals a pod stuck on a broken version; a StatefulSet leaves it
+ * to a human (kubernetes/kubernetes#67250). The wait matters: a healthy old pod whose readiness blips under
+ * load mid-upgrade must not be restarted past the gates (it may be the leader).
  */
 function unreadyOutdatedPod(input: UpgradeInput, outdated: PodView[]): PodView | undefined {
   if (input.pods.length !== input.replicas) return undefined;
   const unready = input.pods.filter((p) => !p.ready || p.terminating);
   if (unready.length !== 1 || unready[0]!.terminating) return undefined;
+  const since = unready[0]!.notReadySinceMs ?? unready[0]!.createdMs;
+  if (since === undefined || input.nowMs - since <= input.gateTimeoutMs) return undefined;
   return outdated.find((p) => p.name === unready[0]!.name);
 }
 

@@ -278,13 +278,17 @@ class ReconcileRun {
     for (const pod of pods) {
       const ordinal = ordinalOfPod(this.name, pod.metadata.name);
       if (ordinal === undefined) continue;
-      const status = pod.status as { conditions?: { type: string; status: string }[] } | undefined;
+      const status = pod.status as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] } | undefined;
+      const readyCondition = status?.conditions?.find((c) => c.type === 'Ready');
       const view: PodStatusView = {
         ordinal,
         name: pod.metadata.name,
-        ready: status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+        ready: readyCondition?.status === 'True',
         terminating: pod.metadata.deletionTimestamp !== undefined,
       };
+      if (readyCondition !== undefined && readyCondition.status !== 'True' && readyCondition.lastTransitionTime !== undefined) {
+        view.notReadySinceMs = Date.parse(readyCondition.lastTransitionTime);
+      }
       const revision = pod.metadata.labels?.['controller-revision-hash'];
       if (revision !== undefined) view.revision = revision;
       const version = pod.metadata.labels?.[VERSION_LABEL];
