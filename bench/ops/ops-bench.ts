@@ -143,8 +143,8 @@ async function measureLimits(flags: Flags): Promise<LimitsDetail> {
 
 function configToml(flags: Flags, throttleMb: number): string {
   // recovery_timeout stays long: recovery here starts from `remove --force`, as in the guide's procedure.
-  // cache_size = 0: the 1 MiB GET set fits the default 256 MiB read cache, which would serve every GET at
-  // rest from memory, while moved chunks get new ids and miss it: at rest and during would differ by the cache.
+  // cache_size = 0: the read cache would serve part of the 1 MiB GET set at rest from memory, while moved
+  // chunks get new ids and miss it: at rest and during would differ by the cache.
   return `[data]\nerasure_data_shards = 2\nerasure_parity_shards = 1\nstripe_size = "${flags.stripeSize}"\ncache_size = 0\n` +
     `move_throttle_mb_per_sec = ${throttleMb}\n`;
 }

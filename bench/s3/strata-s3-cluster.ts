@@ -81,7 +81,9 @@ export class StrataS3Cluster {
       `[[credentials]]\naccess_key_id = "${this.opts.accessKeyId}"\nsecret_access_key = "${this.opts.secretAccessKey}"\n`,
       { mode: 0o600 });
     const config = path.join(this.dataDir, 'strata.toml');
-    fs.writeFileSync(config, `[s3]\ncredentials_file = ${JSON.stringify(credentials)}\n`);
+    // STRATA_BENCH_TOML: more config for an experiment, e.g. $'[data]\ncache_size = "64MiB"' (whole sections).
+    const extra = process.env.STRATA_BENCH_TOML ?? '';
+    fs.writeFileSync(config, `[s3]\ncredentials_file = ${JSON.stringify(credentials)}\n${extra === '' ? '' : `${extra}\n`}`);
     return config;
   }
 

@@ -124,7 +124,7 @@ export function defaultConfig(): StrataConfig {
       adminPort: 9090,
       s3Port: 9080,
     },
-    data: { cacheSizeBytes: 256 * MiB, erasureDataShards: 0, erasureParityShards: 0, stripeSizeBytes: MiB, inlineThresholdBytes: 16 * 1024, recoveryTimeoutMs: 10 * 60_000, moveThrottleMbPerSec: 64, compression: 'none' },
+    data: { cacheSizeBytes: 64 * MiB, erasureDataShards: 0, erasureParityShards: 0, stripeSizeBytes: MiB, inlineThresholdBytes: 16 * 1024, recoveryTimeoutMs: 10 * 60_000, moveThrottleMbPerSec: 64, compression: 'none' },
     metadata: {
       rocksdbCacheSizeBytes: 64 * MiB,
       // The guide's low-latency profile (100-200ms, 30ms beats) assumes idle machines. On a loaded
