@@ -34,6 +34,11 @@ export interface LogStore {
    * is dropped. The previous snapshot stays readable until this one is complete.
    */
   saveSnapshot(snapshot: Snapshot): Promise<void>;
+  /**
+   * The current durable snapshot read back from storage (checksum verified), or undefined if there is
+   * none. A save made meanwhile may make a newer one current, or fail the read of the one it replaced.
+   */
+  readSnapshot(): Promise<Snapshot | undefined>;
   /** Forget entries with index <= `index` (a persisted snapshot covers them). */
   compact(index: number): Promise<void>;
   close(): Promise<void>;

@@ -67,6 +67,20 @@ describe('MemoryRaftLog', () => {
     expect(() => log.createSnapshot(2, { voters: [1], learners: [] }, new Uint8Array())).toThrow();
   });
 
+  it('releases the bytes of its current snapshot only, keeping the metadata the core reads', () => {
+    const log = new MemoryRaftLog();
+    log.append([e(1, 1), e(2, 1), e(3, 1)]);
+    log.createSnapshot(2, { voters: [1], learners: [] }, new Uint8Array([1, 2]));
+    log.releaseSnapshotData(1); // not the current one: nothing happens
+    expect(log.snapshot().data).toEqual(new Uint8Array([1, 2]));
+    log.releaseSnapshotData(2);
+    expect(log.snapshot()).toEqual({ metadata: { index: 2, term: 1, conf: { voters: [1], learners: [] } }, data: new Uint8Array(0), released: true });
+    log.compact(2);
+    expect(log.firstIndex()).toBe(3);
+    log.createSnapshot(3, { voters: [1], learners: [] }, new Uint8Array([3]));
+    expect(log.snapshot().released).toBeUndefined();
+  });
+
   it('installs a received snapshot, dropping the entries, and appends after it', () => {
     const log = new MemoryRaftLog();
     log.append([e(1, 1), e(2, 1), e(3, 1)]);

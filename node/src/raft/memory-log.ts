@@ -116,6 +116,15 @@ export class MemoryRaftLog implements RaftLogReader {
   }
 
   /**
+   * Forget the bytes of the snapshot at `index` (not a newer one): it is durable, and the driver reads it
+   * back from the LogStore when a follower needs it. Metadata stays, so the core's view is unchanged.
+   */
+  releaseSnapshotData(index: number): void {
+    if (this.snap.metadata.index !== index || this.snap.released) return;
+    this.snap = { metadata: this.snap.metadata, data: EMPTY_DATA, released: true };
+  }
+
+  /**
    * Drop entries with index <= `index`. Only up to the newest snapshot: a follower that needs older
    * entries is sent that snapshot, which must then cover everything that is gone.
    */

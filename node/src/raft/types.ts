@@ -39,8 +39,14 @@ export interface SnapshotMetadata {
 
 export interface Snapshot {
   metadata: SnapshotMetadata;
-  /** The state machine's snapshot bytes (opaque to Raft). */
+  /** The state machine's snapshot bytes (opaque to Raft); empty when `released`. */
   data: Uint8Array;
+  /**
+   * The bytes were dropped from memory once the snapshot was durable (MemoryLog.releaseSnapshotData): a
+   * snapshot is as big as the metadata, and the state machine holds the same state. The driver reads the
+   * bytes back from its LogStore before a 'snap' message goes out.
+   */
+  released?: true;
 }
 
 /**

@@ -51,4 +51,28 @@ describe('Replica snapshots', () => {
     expect(await cluster.runUntil(() => [1, 2, 3].every((id) => replica(id).status().snapshotIndex > before[id - 1]!), 2_000)).toBe(true);
     await cluster.stopAll();
   });
+
+  it('a follower behind the compacted log gets the snapshot read back from the leader\'s disk (its bytes left memory once durable)', async () => {
+    const cluster = await SimCluster.start({ seed: 5, nodes: 3, snapshotEveryEntries: 12, keepEntriesAfterSnapshot: 2 });
+    const replica = (id: number) => cluster.nodes.get(id)!.replica!;
+    const follower = [1, 2, 3].find((id) => id !== cluster.leaderId())!;
+    cluster.crash(follower, { loseUnsynced: false, tornTail: false });
+    const data = Buffer.alloc(20_000, 7).toString('base64');
+    for (let i = 0; i < 40; i++) {
+      await cluster.await(
+        cluster.propose({ op: 'putObject', bucket: SIM_BUCKET, key: `k${i}`, manifest: { sizeBytes: 20_000, etag: `e${i}`, lastModifiedMs: 0, layout: { kind: 'inline', data } } }),
+        5_000,
+        `put k${i}`,
+      );
+    }
+    const leader = replica(cluster.leaderId());
+    expect(await cluster.runUntil(() => leader.status().snapshotIndex > 24, 2_000)).toBe(true);
+    await cluster.restart(follower);
+    expect(await cluster.runUntil(() => replica(follower).status().applied >= leader.status().raft.hardState.commit, 5_000)).toBe(true);
+    // It came by snapshot (the entries it missed are gone from the leader's log), and holds the whole state.
+    expect(replica(follower).status().snapshotIndex).toBeGreaterThan(12);
+    const machine = cluster.nodes.get(follower)!.machine!.inner;
+    expect(Array.from({ length: 40 }, (_, i) => machine.getObject(SIM_BUCKET, `k${i}`)?.etag)).toEqual(Array.from({ length: 40 }, (_, i) => `e${i}`));
+    await cluster.stopAll();
+  });
 });

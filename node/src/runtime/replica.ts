@@ -249,6 +249,7 @@ export class Replica {
       this.log.applySnapshot(persisted.snapshot);
       this.options.stateMachine.restore(persisted.snapshot.data);
       this.applied = persisted.snapshot.metadata.index;
+      this.log.releaseSnapshotData(this.applied);
     }
     this.log.setHardState(persisted.hardState);
     if (persisted.entries.length > 0) this.log.append(persisted.entries);
@@ -310,7 +311,7 @@ export class Replica {
       const sendsEarly = (m: Message) => isForwardedRequest(m) || (isLeader && isLeaderReplication(m));
       const early = messages.filter(sendsEarly);
       if (early.length > 0) {
-        this.options.transport.send(early);
+        this.send(early);
         messages = messages.filter((m) => !sendsEarly(m));
       }
     }
@@ -328,11 +329,14 @@ export class Replica {
       await persisting;
       this.metrics.persistSeconds.observe((this.options.clock.nowMs() - startedMs) / 1000);
     }
-    if (ready.snapshot) this.installSnapshot(ready.snapshot);
+    if (ready.snapshot) {
+      this.installSnapshot(ready.snapshot);
+      this.log.releaseSnapshotData(ready.snapshot.metadata.index);
+    }
     if (ready.hardState) this.log.setHardState(ready.hardState);
     if (ready.entries.length > 0) this.log.append(ready.entries);
 
-    if (messages.length > 0) this.options.transport.send(messages);
+    if (messages.length > 0) this.send(messages);
 
     if (!applyFirst) this.applyCommitted(ready);
     this.node.advance(ready);
@@ -422,12 +426,37 @@ export class Replica {
     const snapshot = this.log.createSnapshot(index, conf, data);
     const serializedMs = clock.nowMs();
     await logStore.saveSnapshot(snapshot);
+    this.log.releaseSnapshotData(index);
     const compactTo = Math.min(index, this.applied - keepEntriesAfterSnapshot);
     if (!this.stopped && compactTo >= this.log.firstIndex() && this.log.snapshot().metadata.index === index) {
       this.log.compact(compactTo);
       await logStore.compact(compactTo);
     }
     this.options.logger.info({ index, bytes: data.byteLength, serializeMs: Math.round(serializedMs - startedMs), saveMs: Math.round(clock.nowMs() - serializedMs) }, 'took a snapshot');
+  }
+
+  /** Hands messages to the transport; a snapshot whose bytes were released is read back from disk first. */
+  private send(messages: Message[]): void {
+    const released = (m: Message): boolean => m.type === 'snap' && m.snapshot?.released === true;
+    const now = messages.filter((m) => !released(m));
+    if (now.length > 0) this.options.transport.send(now);
+    for (const m of messages) if (released(m)) void this.sendStoredSnapshot(m);
+  }
+
+  private async sendStoredSnapshot(message: Message): Promise<void> {
+    const index = message.snapshot!.metadata.index;
+    try {
+      const stored = await this.options.logStore.readSnapshot();
+      if (this.stopped) return;
+      if (stored?.metadata.index !== index) throw new StrataError('Conflict', `the stored snapshot is at ${stored?.metadata.index ?? 'none'} now`);
+      this.options.transport.send([{ ...message, snapshot: stored }]);
+    } catch (err) {
+      if (this.stopped) return;
+      // The core sends the then-current snapshot again later, as after a failed transfer.
+      this.options.logger.info({ to: message.to, index, err: (err as Error).message }, 'could not read the snapshot back to send it; retrying later');
+      this.node.reportSnapshot(message.to, false);
+      this.kick();
+    }
   }
 
   private onSoftState(leader: NodeId, isLeader: boolean): void {

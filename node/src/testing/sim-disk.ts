@@ -204,6 +204,12 @@ class SimLogStore implements LogStore {
     return this.save({ entries: [], snapshot }, true);
   }
 
+  /** The durable snapshot (a released one is only ever durable). */
+  async readSnapshot(): Promise<Snapshot | undefined> {
+    if (!this.live()) return never();
+    return this.platter.base.snapshot;
+  }
+
   async compact(index: number): Promise<void> {
     if (!this.live()) return never();
     this.disk.write(this.platter, { kind: 'compact', index });

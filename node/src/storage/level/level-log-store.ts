@@ -27,7 +27,7 @@ import {
   SNAPSHOT_META_KEY,
   snapshotChunkKey,
 } from './log-format.js';
-import { loadLog, type LogDb, type SnapshotStorage } from './log-loader.js';
+import { loadLog, readStoredSnapshot, type LogDb, type SnapshotStorage } from './log-loader.js';
 import { removeFiles, removeSnapshotFile, writeSnapshotFile } from './snapshot-file.js';
 
 interface PreviousSnapshot {
@@ -190,6 +190,10 @@ export class LevelLogStore implements LogStore {
     this.saves++;
     await this.writer.submit(ops, true);
     await this.removePreviousFile(previous);
+  }
+
+  async readSnapshot(): Promise<Snapshot | undefined> {
+    return readStoredSnapshot(this.db, this.options.dir);
   }
 
   async compact(index: number): Promise<void> {

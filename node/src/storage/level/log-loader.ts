@@ -177,6 +177,11 @@ async function storedIndexBound(db: LogDb, reverse: boolean): Promise<number | u
   return keys.length === 0 ? undefined : entryKeyIndex(keys[0]!);
 }
 
+/** The current snapshot, read and verified as at load (LogStore.readSnapshot). */
+export async function readStoredSnapshot(db: LogDb, dir: string): Promise<Snapshot | undefined> {
+  return (await loadSnapshot(db, dir)).snapshot;
+}
+
 export async function loadLog(db: LogDb, dir: string): Promise<LoadedLog> {
   const hardState = await loadHardState(db, dir);
   const { snapshot, chunks, storage } = await loadSnapshot(db, dir);

@@ -171,4 +171,24 @@ describe('LevelLogStore.saveSnapshot (local snapshots, in files)', () => {
     expect(log.entries).toEqual([]);
     await again.close();
   });
+
+  it('readSnapshot reads back the current snapshot, from its file or from the leader\'s chunks, and refuses a damaged file', async () => {
+    const store = await withTwentyEntries();
+    expect(await store.readSnapshot()).toBeUndefined();
+    const local = snapshot(10, 1, 3 * MiB + 1);
+    await store.saveSnapshot(local);
+    // (Bytes compared with Buffer.equals: toEqual walks a 3 MiB array element by element for seconds.)
+    const same = (a: Snapshot | undefined, b: Snapshot) => a !== undefined && Buffer.from(a.data).equals(b.data) && JSON.stringify(a.metadata) === JSON.stringify(b.metadata);
+    expect(same(await store.readSnapshot(), local)).toBe(true);
+    const received = snapshot(30, 2, 2 * MiB + 5);
+    await store.save({ entries: [], snapshot: received }, true);
+    expect(same(await store.readSnapshot(), received)).toBe(true);
+    const next = snapshot(31, 2, 1000);
+    await store.save({ entries: [entry(31, 2), entry(32, 2)] }, true);
+    await store.saveSnapshot(next);
+    await truncate(join(dir, snapshotFileName(31)), 999);
+    await expect(store.readSnapshot()).rejects.toThrow(snapshotFileName(31));
+    await store.close();
+  });
 });
+
