@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { SIM_BUCKET, SimCluster } from '../testing/sim-cluster.js';
 
+/** Puts `count` inline objects k0.. of `sizeBytes` each, one after the other, each acknowledged. */
+async function putInlineObjects(cluster: SimCluster, count: number, sizeBytes: number): Promise<void> {
+  const data = Buffer.alloc(sizeBytes, 1).toString('base64');
+  for (let i = 0; i < count; i++) {
+    await cluster.await(
+      cluster.propose({ op: 'putObject', bucket: SIM_BUCKET, key: `k${i}`, manifest: { sizeBytes, etag: `e${i}`, lastModifiedMs: 0, layout: { kind: 'inline', data } } }),
+      5_000,
+      `put k${i}`,
+    );
+  }
+}
+
 /**
  * Snapshots are taken in the background: while one is written (here: held at its first pause, as a
  * big state would be for a second), every node keeps appending, committing and applying. The Raft loop
@@ -26,14 +38,7 @@ describe('Replica snapshots', () => {
     const before = [1, 2, 3].map((id) => replica(id).status().snapshotIndex);
 
     // 300 KB of inline data per object: the state passes 1 MiB, so the writer reaches a pause.
-    const data = Buffer.alloc(300_000, 1).toString('base64');
-    for (let i = 0; i < 20; i++) {
-      await cluster.await(
-        cluster.propose({ op: 'putObject', bucket: SIM_BUCKET, key: `k${i}`, manifest: { sizeBytes: 300_000, etag: `e${i}`, lastModifiedMs: 0, layout: { kind: 'inline', data } } }),
-        5_000,
-        `put k${i}`,
-      );
-    }
+    await putInlineObjects(cluster, 20, 300_000);
     expect(await cluster.runUntil(() => [1, 2, 3].every((id) => replica(id).status().applied >= replica(cluster.leaderId()).status().raft.hardState.commit), 2_000)).toBe(true);
     expect(pauses).toBeGreaterThan(0);
     expect([1, 2, 3].map((id) => replica(id).status().snapshotIndex)).toEqual(before);
@@ -57,14 +62,7 @@ describe('Replica snapshots', () => {
     const replica = (id: number) => cluster.nodes.get(id)!.replica!;
     const follower = [1, 2, 3].find((id) => id !== cluster.leaderId())!;
     cluster.crash(follower, { loseUnsynced: false, tornTail: false });
-    const data = Buffer.alloc(20_000, 7).toString('base64');
-    for (let i = 0; i < 40; i++) {
-      await cluster.await(
-        cluster.propose({ op: 'putObject', bucket: SIM_BUCKET, key: `k${i}`, manifest: { sizeBytes: 20_000, etag: `e${i}`, lastModifiedMs: 0, layout: { kind: 'inline', data } } }),
-        5_000,
-        `put k${i}`,
-      );
-    }
+    await putInlineObjects(cluster, 40, 20_000);
     const leader = replica(cluster.leaderId());
     expect(await cluster.runUntil(() => leader.status().snapshotIndex > 24, 2_000)).toBe(true);
     await cluster.restart(follower);
