@@ -254,7 +254,6 @@ export class LevelLogStore implements LogStore {
   /** A snapshot passed to save(): chunks and metadata in that save's one atomic batch. */
   private planSnapshot(snapshot: Snapshot, ops: WriteOp[]): PreviousSnapshot | undefined {
     const { index } = snapshot.metadata;
-    assert(index >= this.snapIndex, () => `snapshot ${index} is older than the stored snapshot ${this.snapIndex}`);
     const data = snapshot.data;
     const chunks = Math.ceil(data.byteLength / SNAPSHOT_CHUNK_BYTES);
     let dataCrc = 0;
