@@ -3,22 +3,26 @@ import { StrataError } from '../platform/errors.js';
 import { SimClock } from '../testing/sim-clock.js';
 import { ReadIndexBatcher } from './read-index-batcher.js';
 
-function setup(options: { failRequests?: boolean; incarnation?: number } = {}) {
+function setup(options: { refusal?: StrataError; incarnation?: number } = {}) {
   const clock = new SimClock();
   const requests: string[] = [];
+  const raft = { refusal: options.refusal };
   const batcher = new ReadIndexBatcher({
     clock,
     nodeId: 7,
     incarnation: options.incarnation ?? 3,
     timeoutMs: 1_000,
     retryAfterMs: 300,
+    leaderWaitMs: 500,
     requestReadIndex: (context) => {
-      if (options.failRequests) throw new StrataError('NotLeader', 'no leader', { retryable: true });
+      if (raft.refusal) throw raft.refusal;
       requests.push(new TextDecoder().decode(context));
     },
   });
-  return { clock, batcher, requests };
+  return { clock, batcher, requests, raft };
 }
+
+const noLeader = new StrataError('NotLeader', 'no leader is known', { retryable: true });
 
 const settled = async (p: Promise<unknown>) => {
   let state = 'pending';
@@ -67,12 +71,39 @@ describe('ReadIndexBatcher', () => {
     await read;
   });
 
-  it('fails readers at once when Raft refuses the request, and times out readers never confirmed', async () => {
-    const refused = setup({ failRequests: true });
-    const read = refused.batcher.read();
-    refused.batcher.flush();
+  it('keeps readers refused for want of a leader queued, and serves them once a leader takes the round', async () => {
+    const { batcher, requests, clock, raft } = setup({ refusal: noLeader });
+    const read = batcher.read();
+    batcher.flush();
+    await clock.runFor(200);
+    batcher.flush();
+    expect(await settled(read)).toBe('pending');
+    raft.refusal = undefined; // a leader is known again
+    batcher.flush();
+    expect(requests).toEqual(['7:3:3']);
+    batcher.confirmed(new TextEncoder().encode('7:3:3'), 9);
+    batcher.applied(9);
+    await read;
+  });
+
+  it('fails a reader with the refusal once it has waited leaderWaitMs for a leader, and at once for other refusals', async () => {
+    const { batcher, clock } = setup({ refusal: noLeader });
+    const read = batcher.read();
+    batcher.flush();
+    await clock.runFor(499);
+    batcher.flush();
+    expect(await settled(read)).toBe('pending');
+    await clock.runFor(1);
+    batcher.flush();
     await expect(read).rejects.toMatchObject({ code: 'NotLeader' });
 
+    const stopped = setup({ refusal: new StrataError('Stopped', 'node-7 is stopping', { retryable: true }) });
+    const refused = stopped.batcher.read();
+    stopped.batcher.flush();
+    await expect(refused).rejects.toMatchObject({ code: 'Stopped' });
+  });
+
+  it('times out readers never confirmed', async () => {
     const { batcher, clock } = setup();
     const slow = batcher.read();
     batcher.flush();

@@ -1,10 +1,12 @@
 import type { Clock, TimerHandle } from '../platform/clock.js';
 import { StrataError } from '../platform/errors.js';
+import { waitsForLeader } from './leader-wait.js';
 
 interface ReadWaiter {
   resolve(): void;
   reject(err: unknown): void;
   timer: TimerHandle;
+  queuedMs: number;
 }
 
 interface ReadRound {
@@ -37,6 +39,11 @@ export class ReadIndexBatcher {
       timeoutMs: number;
       /** An unconfirmed round older than this is presumed lost (Raft drops reads silently) and retried. */
       retryAfterMs: number;
+      /**
+       * A reader whose round Raft refuses for want of a leader (waitsForLeader) stays queued for the next
+       * flush until it has waited this long; then it fails with the refusal.
+       */
+      leaderWaitMs: number;
       /** Ask Raft for a read index with this context; throws when it cannot (e.g. no leader). */
       requestReadIndex(context: Uint8Array): void;
     },
@@ -47,6 +54,7 @@ export class ReadIndexBatcher {
       const waiter: ReadWaiter = {
         resolve,
         reject,
+        queuedMs: this.options.clock.nowMs(),
         timer: this.options.clock.setTimeout(() => {
           this.forget(waiter);
           reject(new StrataError('Timeout', `linearizable read not confirmed within ${this.options.timeoutMs} ms`, { retryable: true }));
@@ -67,7 +75,10 @@ export class ReadIndexBatcher {
       this.options.requestReadIndex(new TextEncoder().encode(round.context));
       this.inFlight.set(round.context, round);
     } catch (err) {
-      for (const w of round.waiters) this.settle(w, err);
+      const now = this.options.clock.nowMs();
+      const patient = (w: ReadWaiter): boolean => waitsForLeader(err) && now - w.queuedMs < this.options.leaderWaitMs;
+      for (const w of round.waiters) if (!patient(w)) this.settle(w, err);
+      this.queued.unshift(...round.waiters.filter(patient));
     }
   }
 

@@ -48,6 +48,12 @@ export interface ReplicaOptions {
   keepEntriesAfterSnapshot: number;
   proposalTimeoutMs: number;
   readTimeoutMs: number;
+  /**
+   * How long a proposal or read refused for want of a leader (an election, a follower's election timer
+   * firing for a moment under load, a leadership transfer) waits for one before it fails with that
+   * refusal. Shorter than the timeouts above.
+   */
+  leaderWaitMs: number;
   /** Voters in the Raft group; learners beyond this stay learners (they still hold data later). */
   maxVoters: number;
   /** A learner is promoted once it is within this many entries of the leader's log. */
@@ -81,6 +87,8 @@ export function resolveReplicaOptions(input: ReplicaOptionsInput & { clock: Cloc
     keepEntriesAfterSnapshot: 5_000,
     proposalTimeoutMs: raft.tickMs * raft.electionTicks * 8,
     readTimeoutMs: raft.tickMs * raft.electionTicks * 8,
+    // Two of the longest election timeouts: an election that fails once (split vote) still fits.
+    leaderWaitMs: raft.tickMs * raft.electionTicksMax * 2,
     maxVoters: 5,
     learnerCatchUpEntries: 100,
     onFatal: (err) => {

@@ -7,9 +7,10 @@ import { decodeConfChange } from '../raft/conf-change-codec.js';
 import { MemoryRaftLog } from '../raft/memory-log.js';
 import { RawNode } from '../raft/raw-node.js';
 import { NONE, type ConfChange, type ConfState, type Entry, type Message, type NodeId, type RaftStatus, type Ready, type Snapshot } from '../raft/types.js';
-import { newIncarnation, unwrapCommand, wrapCommand } from './command-envelope.js';
+import { newIncarnation, unwrapCommand, wrapCommand, type ProposalId } from './command-envelope.js';
 import { decodeMemberContext, encodeMemberContext } from './member-context.js';
 import { ConfChangeWaiters } from './conf-change-waiters.js';
+import { LeaderWait, waitsForLeader } from './leader-wait.js';
 import { ProposalTracker } from './proposal-tracker.js';
 import { ReadIndexBatcher } from './read-index-batcher.js';
 import { ReplicaMetrics } from './replica-metrics.js';
@@ -39,6 +40,7 @@ export class Replica {
   private readonly proposals: ProposalTracker;
   private readonly reads: ReadIndexBatcher;
   private readonly confWaiters: ConfChangeWaiters;
+  private readonly leaderWait: LeaderWait;
   private readonly metrics: ReplicaMetrics;
   private clusterIdValue: string;
   private applied = 0;
@@ -62,6 +64,7 @@ export class Replica {
     const incarnation = newIncarnation(options.random);
     this.proposals = new ProposalTracker(options.clock, { nodeId: options.nodeId, incarnation });
     this.confWaiters = new ConfChangeWaiters(options.clock);
+    this.leaderWait = new LeaderWait(options.clock);
     this.metrics = new ReplicaMetrics(options.metrics);
     this.reads = new ReadIndexBatcher({
       clock: options.clock,
@@ -69,6 +72,7 @@ export class Replica {
       incarnation,
       timeoutMs: options.readTimeoutMs,
       retryAfterMs: options.raft.tickMs * options.raft.electionTicks,
+      leaderWaitMs: options.leaderWaitMs,
       requestReadIndex: (context) => this.node.readIndex(context),
     });
   }
@@ -144,16 +148,33 @@ export class Replica {
     this.assertRunning();
     const startedMs = this.options.clock.nowMs();
     const { id, done } = this.proposals.register(this.options.proposalTimeoutMs);
-    try {
-      this.node.propose(wrapCommand(id, command));
-    } catch (err) {
-      this.proposals.reject(id, this.withLeaderHint(err));
-    }
-    this.kick();
+    void this.submitProposal(id, wrapCommand(id, command), startedMs + this.options.leaderWaitMs);
     try {
       return await done;
     } finally {
       this.metrics.observeOperation('propose', this.options.clock.nowMs() - startedMs);
+    }
+  }
+
+  /**
+   * Hands a proposal to Raft. A refusal that a leader will lift (none known for a moment, a transfer)
+   * is retried when a leader is learned or every tick, until `untilMs`; then the proposal fails with it.
+   */
+  private async submitProposal(id: ProposalId, entry: Uint8Array, untilMs: number): Promise<void> {
+    for (;;) {
+      if (this.stopped) return; // stop() has failed every pending proposal
+      try {
+        this.node.propose(entry);
+        this.kick();
+        return;
+      } catch (err) {
+        const leftMs = untilMs - this.options.clock.nowMs();
+        if (!waitsForLeader(err) || leftMs <= 0) {
+          this.proposals.reject(id, this.withLeaderHint(err));
+          return;
+        }
+        await this.leaderWait.wait(Math.min(this.options.raft.tickMs, leftMs));
+      }
     }
   }
 
@@ -237,6 +258,7 @@ export class Replica {
     this.proposals.rejectAll(err);
     this.reads.failAll(err);
     this.confWaiters.rejectAll(err);
+    this.leaderWait.wake();
     await this.options.transport.stop();
     await this.options.logStore.close();
   }
@@ -464,6 +486,7 @@ export class Replica {
       this.options.logger.info({ leader, previous: this.leader }, leader === NONE ? 'leader lost' : 'leader elected');
       this.leader = leader;
       this.reads.leaderChanged();
+      if (leader !== NONE) this.leaderWait.wake();
     }
     this.metrics.isLeader.set(isLeader ? 1 : 0);
   }
