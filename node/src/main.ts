@@ -33,6 +33,8 @@ import { replicaSnapshotSource } from './backup/snapshot-source.js';
 import { ChunkScrubber } from './scrub/chunk-scrubber.js';
 import { ByteThrottle } from './repair/byte-throttle.js';
 import { ChunkRelocator } from './repair/chunk-relocator.js';
+import { StreamingChunkBuilder } from './repair/chunk-builder.js';
+import type { ChunkBuilder } from './ports/chunk-store.js';
 import { ClusterMaintenance } from './repair/cluster-maintenance.js';
 import { join as joinPath } from 'node:path';
 
@@ -151,13 +153,24 @@ async function startServer(config: StrataConfig, logger: Logger, runtime: { logs
   });
   // Until the replica exists (join/bootstrap), the cluster ID is the one on disk, if any.
   let currentClusterId = (): string => identity?.clusterId ?? '';
+  // Builds chunks into this node's store when the leader moves data here; it reads the other nodes'
+  // chunks, so it exists once the chunk directory does.
+  let localChunkBuilder: ChunkBuilder | undefined;
   const transport = new GrpcTransport({
     nodeId: node.nodeId,
     listenAddress,
     clusterId: identity?.clusterId ?? '',
     logger: logger.child({ component: 'transport' }),
     metrics,
-    services: [new ChunkServiceServer({ store: chunkStore, nodeId: node.nodeId, clusterId: () => currentClusterId(), logger: logger.child({ component: 'chunk-service' }) })],
+    services: [
+      new ChunkServiceServer({
+        store: chunkStore,
+        nodeId: node.nodeId,
+        clusterId: () => currentClusterId(),
+        logger: logger.child({ component: 'chunk-service' }),
+        builder: () => localChunkBuilder,
+      }),
+    ],
     maxConnections: config.network.maxConnections,
     tcpNoDelay: config.network.tcpNodelay,
     // 0 in the config means "the kernel's default", which the transport expresses as no option at all.
@@ -210,7 +223,9 @@ async function startServer(config: StrataConfig, logger: Logger, runtime: { logs
     addressOf: (id) => meta.member(id)?.address,
     clusterId: () => replica!.clusterId,
     logger: logger.child({ component: 'chunk-directory' }),
+    localBuilder: () => localChunkBuilder,
   });
+  localChunkBuilder = new StreamingChunkBuilder({ chunkStores, clock, logger: logger.child({ component: 'chunk-builder' }) }).writingTo(chunkStore);
   const usage = new NodeUsageMonitor({ members: () => meta.members(), chunkStores, clock, logger: logger.child({ component: 'usage' }) });
   const objects = new StrataObjectService({
     selfId: node.nodeId,

@@ -60,7 +60,46 @@ export interface ChunkStore {
   usage(): Promise<ChunkUsage>;
 }
 
+/** What a new chunk is built from: one column of an erasure layout, and where every column lives. */
+export interface ChunkBuildSource {
+  /** The column the new chunk holds (its current chunk is `layout.chunks[column]`). */
+  column: number;
+  /** Data bytes of the column (blocks only). */
+  sizeBytes: number;
+  /** Bytes of the object or part the layout stores (the stripe count follows from it). */
+  dataBytes: number;
+  layout: {
+    codecId: string;
+    dataShards: number;
+    parityShards: number;
+    stripeDataBytes: number;
+    shardBytes: number;
+    chunks: { nodeId: number; chunkId: ChunkId }[];
+  };
+}
+
+export interface ChunkBuildRequest {
+  newChunkId: ChunkId;
+  /** copy: the column's current chunk block by block; rebuild: from any k of the other columns. */
+  mode: 'copy' | 'rebuild';
+  source: ChunkBuildSource;
+}
+
+/**
+ * Writes a new chunk on one node, filled by that node itself from other chunks of the cluster; resolves
+ * with the data bytes once the chunk is committed. On failure nothing of the new chunk is left.
+ */
+export interface ChunkBuilder {
+  build(request: ChunkBuildRequest): Promise<{ bytes: number }>;
+}
+
 /** The chunk stores of the cluster: this node's own, and remote ones reached over the cluster port. */
 export interface ChunkStoreDirectory {
   forNode(nodeId: number): ChunkStore;
+  /**
+   * The builder that runs on `nodeId` (so the data goes straight to it), or undefined when there is none:
+   * the caller then reads and writes the blocks itself. A node of an older version refuses the call with
+   * StrataError details `{ buildUnsupported: true }`.
+   */
+  builderFor?(nodeId: number): ChunkBuilder | undefined;
 }

@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { ErasureLayout } from '../meta/records.js';
 import { bodyOf, collect, objectServiceHarness, pattern } from '../objects/object-service.testkit.js';
 import { SeededRandom } from '../platform/random.js';
-import { isStrataError } from '../platform/errors.js';
-import { ChunkRelocator, blockSizes } from './chunk-relocator.js';
+import { StrataError, isStrataError } from '../platform/errors.js';
+import type { ChunkBuildRequest, ChunkStoreDirectory } from '../ports/chunk-store.js';
+import type { ByteThrottle } from './byte-throttle.js';
+import { blockSizes, StreamingChunkBuilder } from './chunk-builder.js';
+import { ChunkRelocator } from './chunk-relocator.js';
 
 // 5 nodes, 2+1 over 4 KiB stripes: each object's columns sit on 3 of them, 2 are free.
 async function setup(sizeBytes = 3 * 4096 + 1000) {
@@ -90,6 +93,53 @@ describe('ChunkRelocator', () => {
     const [from, sibling] = s.layout().chunks;
     await expect(s.relocator.relocate({ chunkId: from.chunkId, fromNodeId: from.nodeId, toNodeId: sibling.nodeId, mode: 'copy' })).rejects.toMatchObject({ code: 'Conflict' });
     expect(s.stores.forNode(sibling.nodeId).chunks.size).toBe(1);
+  });
+});
+
+describe('ChunkRelocator with targets that build for themselves', () => {
+  /** The harness's stores plus a builder per node that records its calls (and can play an older version). */
+  function delegating(s: Awaited<ReturnType<typeof setup>>, options: { unsupported?: boolean } = {}) {
+    const builds: { nodeId: number; request: ChunkBuildRequest }[] = [];
+    const taken: number[] = [];
+    const onNode = new StreamingChunkBuilder({ chunkStores: s.stores, clock: s.clock, blockTimeoutMs: 500 });
+    const chunkStores: ChunkStoreDirectory = {
+      forNode: (id) => s.stores.forNode(id),
+      builderFor: (nodeId) => ({
+        build: async (request) => {
+          if (options.unsupported) throw new StrataError('FailedPrecondition', 'older version', { details: { buildUnsupported: true } });
+          builds.push({ nodeId, request });
+          return onNode.buildInto(s.stores.forNode(nodeId), request);
+        },
+      }),
+    };
+    const throttle = { take: async (bytes: number) => void taken.push(bytes) } as unknown as ByteThrottle;
+    const relocator = new ChunkRelocator({ metadata: s.metadata, chunkStores, clock: s.clock, random: new SeededRandom(3), throttle, blockTimeoutMs: 500 });
+    return { builds, taken, relocator };
+  }
+
+  it('asks the target to build the chunk, takes the throttle for the whole chunk, and the object reads back', async () => {
+    const s = await setup();
+    const { builds, taken, relocator } = delegating(s);
+    const [from] = s.layout().chunks;
+    const result = await relocator.relocate({ chunkId: from.chunkId, fromNodeId: from.nodeId, toNodeId: s.free[0], mode: 'copy' });
+    expect(builds).toHaveLength(1);
+    expect(builds[0]).toMatchObject({ nodeId: s.free[0], request: { newChunkId: result.newChunkId, mode: 'copy', source: { column: 0, chunkId: from.chunkId } } });
+    const chunkBytes = blockSizes(s.layout(), s.data.byteLength).reduce((a, b) => a + b, 0);
+    expect(taken).toEqual([chunkBytes]);
+    expect(s.layout().chunks[0]).toEqual({ nodeId: s.free[0], chunkId: result.newChunkId });
+    await s.stores.forNode(from.nodeId).delete(from.chunkId);
+    expect((await s.readBack()).equals(s.data)).toBe(true);
+  });
+
+  it('builds here and writes over the cluster port when the target is of an older version', async () => {
+    const s = await setup();
+    const { builds, relocator } = delegating(s, { unsupported: true });
+    const [from] = s.layout().chunks;
+    const result = await relocator.relocate({ chunkId: from.chunkId, fromNodeId: from.nodeId, toNodeId: s.free[0], mode: 'rebuild' });
+    expect(builds).toHaveLength(0);
+    expect(s.stores.forNode(s.free[0]).chunks.has(result.newChunkId)).toBe(true);
+    s.stores.forNode(s.layout().chunks[1].nodeId).faults.down = true;
+    expect((await s.readBack()).equals(s.data)).toBe(true);
   });
 });
 

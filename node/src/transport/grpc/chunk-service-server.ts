@@ -15,11 +15,14 @@ import {
 import { crc32c } from '@node-rs/crc32';
 import { StrataError } from '../../platform/errors.js';
 import { silentLogger, type Logger } from '../../platform/logger.js';
-import type { ChunkInfo, ChunkStore, ChunkWriter } from '../../ports/chunk-store.js';
+import type { ChunkBuilder, ChunkInfo, ChunkStore, ChunkWriter } from '../../ports/chunk-store.js';
 import type { NodeId } from '../../raft/types.js';
 import { clusterIdsConflict, clusterMismatchStatus, readCaller } from './call-metadata.js';
 import { chunkServiceDefinition } from './chunk-service-definition.js';
+import { buildChunkRequestFromPb } from './build-chunk-wire.js';
 import type {
+  BuildChunkRequest,
+  BuildChunkResponse,
   ChunkInfo as PbChunkInfo,
   DeleteChunkRequest,
   DeleteChunkResponse,
@@ -49,6 +52,11 @@ export interface ChunkServiceServerOptions {
   maxInFlightBlocks?: number;
   /** Chunks per ListChunks message. Default 256. */
   listBatchSize?: number;
+  /**
+   * Builds chunks into this node's store for BuildChunk (wired once the node knows the cluster: it reads
+   * other nodes' chunks); undefined until then, and BuildChunk answers Unavailable.
+   */
+  builder?: () => ChunkBuilder | undefined;
 }
 
 export function resolveChunkServiceServerOptions(options: ChunkServiceServerOptions): Required<ChunkServiceServerOptions> {
@@ -59,6 +67,7 @@ export function resolveChunkServiceServerOptions(options: ChunkServiceServerOpti
     logger: options.logger ?? silentLogger,
     maxInFlightBlocks: options.maxInFlightBlocks ?? 4,
     listBatchSize: options.listBatchSize ?? 256,
+    builder: options.builder ?? (() => undefined),
   };
 }
 
@@ -95,6 +104,13 @@ export class ChunkServiceServer implements ClusterService {
       listChunks: (call: ServerWritableStream<ListChunksRequest, ListChunksResponse>) => void this.listChunks(call),
       getUsage: (call: ServerUnaryCall<GetUsageRequest, GetUsageResponse>, callback: sendUnaryData<GetUsageResponse>) =>
         this.unary(call.metadata, callback, () => this.options.store.usage()),
+      buildChunk: (call: ServerUnaryCall<BuildChunkRequest, BuildChunkResponse>, callback: sendUnaryData<BuildChunkResponse>) =>
+        this.unary(call.metadata, callback, async () => {
+          const request = buildChunkRequestFromPb(call.request);
+          const builder = this.options.builder();
+          if (builder === undefined) throw new StrataError('Unavailable', `node-${this.options.nodeId} cannot build chunks yet (not part of a cluster)`, { retryable: true });
+          return builder.build(request);
+        }),
     };
   }
 

@@ -1,11 +1,11 @@
 /**
  * The cluster's chunk stores as one node sees them: its own store for its own ID, and for every other
  * node a RemoteChunkStore on the node's current cluster address (one channel per peer, kept until the
- * address changes or the directory closes).
+ * address changes or the directory closes). The same remote stores ask their nodes to build chunks.
  */
 import { StrataError } from '../../platform/errors.js';
 import { silentLogger, type Logger } from '../../platform/logger.js';
-import type { ChunkStore, ChunkStoreDirectory } from '../../ports/chunk-store.js';
+import type { ChunkBuilder, ChunkStore, ChunkStoreDirectory } from '../../ports/chunk-store.js';
 import type { NodeId } from '../../raft/types.js';
 import { RemoteChunkStore, type RemoteChunkStoreOptions } from './remote-chunk-store.js';
 
@@ -13,6 +13,8 @@ export interface GrpcChunkStoreDirectoryOptions {
   selfId: NodeId;
   /** This node's own store (served to the others by ChunkServiceServer). */
   local: ChunkStore;
+  /** Builds chunks into the local store (the same builder serves BuildChunk); absent = no local builder. */
+  localBuilder?: () => ChunkBuilder | undefined;
   /** A node's cluster address (host:port), from the membership; undefined when unknown. */
   addressOf: (nodeId: NodeId) => string | undefined;
   clusterId: () => string;
@@ -50,6 +52,12 @@ export class GrpcChunkStoreDirectory implements ChunkStoreDirectory {
     });
     this.remotes.set(nodeId, remote);
     return remote;
+  }
+
+  /** Another node builds over BuildChunk; this node with its own builder. */
+  builderFor(nodeId: NodeId): ChunkBuilder | undefined {
+    if (nodeId === this.options.selfId) return this.options.localBuilder?.();
+    return this.forNode(nodeId) as RemoteChunkStore;
   }
 
   /** Closes every remote channel. */

@@ -4,17 +4,26 @@
  * back); every block carries its CRC32C, checked by the receiver on either side. Errors arrive as the
  * StrataError the peer raised (same code), or Unavailable/Timeout when the peer cannot be reached.
  */
-import { credentials, type ClientWritableStream, type Metadata, type ServiceError } from '@grpc/grpc-js';
+import { credentials, status, type ClientWritableStream, type Metadata, type ServiceError } from '@grpc/grpc-js';
 import { crc32c } from '@node-rs/crc32';
 import type { Clock } from '../../platform/clock.js';
 import { StrataError } from '../../platform/errors.js';
 import { silentLogger, type Logger } from '../../platform/logger.js';
 import { SystemClock } from '../../platform/real/system-clock.js';
-import type { ChunkId, ChunkInfo, ChunkStore, ChunkUsage, ChunkWriter } from '../../ports/chunk-store.js';
+import type { ChunkBuildRequest, ChunkBuilder, ChunkId, ChunkInfo, ChunkStore, ChunkUsage, ChunkWriter } from '../../ports/chunk-store.js';
 import type { NodeId } from '../../raft/types.js';
 import { callerMetadata } from './call-metadata.js';
 import { createChunkClient } from './chunk-service-definition.js';
-import type { ChunkServiceClient, ChunkInfo as PbChunkInfo, PutChunkRequest, PutChunkResponse, ReadBlocksResponse, StatChunkResponse } from './generated/strata/cluster/v1/chunks.js';
+import { buildChunkRequestToPb } from './build-chunk-wire.js';
+import type {
+  BuildChunkResponse,
+  ChunkServiceClient,
+  ChunkInfo as PbChunkInfo,
+  PutChunkRequest,
+  PutChunkResponse,
+  ReadBlocksResponse,
+  StatChunkResponse,
+} from './generated/strata/cluster/v1/chunks.js';
 import { fromGrpcError } from './grpc-errors.js';
 import { WriteWindow } from './write-window.js';
 import { peerReconnectOptions } from './peer-reconnect-options.js';
@@ -35,6 +44,8 @@ export interface RemoteChunkStoreOptions {
   maxMessageBytes?: number;
   /** Deadline of stat, delete and usage. Default 30 s. */
   callTimeoutMs?: number;
+  /** Deadline of a BuildChunk per block of the chunk (the peer reads and writes each). Default 30 s. */
+  buildTimeoutPerBlockMs?: number;
   /** HTTP/2 pings, so a dead peer fails an open stream. Default 10 s. */
   keepaliveMs?: number;
   /** A channel still connecting after this long is replaced (peer-channel.ts). Default 5 s. */
@@ -60,6 +71,7 @@ export function resolveRemoteChunkStoreOptions(options: RemoteChunkStoreOptions)
     maxInFlightBlocks: options.maxInFlightBlocks ?? 4,
     maxMessageBytes: options.maxMessageBytes ?? 64 * 1024 * 1024,
     callTimeoutMs: options.callTimeoutMs ?? 30_000,
+    buildTimeoutPerBlockMs: options.buildTimeoutPerBlockMs ?? 30_000,
     keepaliveMs: options.keepaliveMs ?? 10_000,
     connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     receiveWindowBytes: options.receiveWindowBytes ?? 1024 * 1024,
@@ -78,7 +90,7 @@ function infoFromPb(info: PbChunkInfo): ChunkInfo {
   return { ...info };
 }
 
-export class RemoteChunkStore implements ChunkStore {
+export class RemoteChunkStore implements ChunkStore, ChunkBuilder {
   private readonly options: ResolvedRemoteChunkStoreOptions;
   private readonly channel: PeerChannel<ChunkServiceClient>;
 
@@ -193,6 +205,23 @@ export class RemoteChunkStore implements ChunkStore {
     } finally {
       call.cancel();
     }
+  }
+
+  /** Has the peer build a new chunk itself (BuildChunk); a peer without that call answers buildUnsupported. */
+  async build(request: ChunkBuildRequest): Promise<{ bytes: number }> {
+    const what = `chunk build ${request.newChunkId} at ${this.options.address}`;
+    const blocks = Math.ceil(request.source.dataBytes / request.source.layout.stripeDataBytes);
+    const deadline = this.options.clock.wallMs() + this.options.buildTimeoutPerBlockMs * (blocks + 1);
+    const response = await new Promise<BuildChunkResponse>((resolve, reject) => {
+      this.client.buildChunk(buildChunkRequestToPb(request), this.metadata(), { deadline }, (err, value) => {
+        if (err === null) return resolve(value);
+        if (err.code === status.UNIMPLEMENTED) {
+          return reject(new StrataError('FailedPrecondition', `${what}: the peer cannot build chunks (an older version)`, { details: { buildUnsupported: true }, cause: err }));
+        }
+        reject(remoteError(err, what));
+      });
+    });
+    return { bytes: response.bytes };
   }
 
   usage(): Promise<ChunkUsage> {

@@ -33,6 +33,16 @@ export const protobufFileName = "strata/cluster/v1/chunks.proto";
  * travel as a gRPC status plus x-strata-error-code, so a StrataError arrives with the same code.
  */
 
+/** How BuildChunk fills the new chunk. */
+export enum BuildMode {
+  BUILD_MODE_UNSPECIFIED = 0,
+  /** BUILD_MODE_COPY - The blocks of the column's current chunk, read from its node. */
+  BUILD_MODE_COPY = 1,
+  /** BUILD_MODE_REBUILD - The column reconstructed stripe by stripe from any k of the layout's other columns. */
+  BUILD_MODE_REBUILD = 2,
+  UNRECOGNIZED = -1,
+}
+
 /** A block with the CRC32C of its data, checked by the receiver (end to end, on top of the disk's own). */
 export interface ChunkBlock {
   data: Buffer;
@@ -106,6 +116,37 @@ export interface GetUsageRequest {
 export interface GetUsageResponse {
   usedBytes: number;
   availableBytes: number;
+}
+
+/** One column of an erasure layout: where its chunk lives. */
+export interface LayoutColumn {
+  nodeId: number;
+  chunkId: string;
+}
+
+/**
+ * Asks a node to write a new chunk that it fills itself, reading the other chunks of the cluster (drain,
+ * rebalance, recovery and scrub repair run on the node that receives the data, not on the leader).
+ */
+export interface BuildChunkRequest {
+  newChunkId: string;
+  mode: BuildMode;
+  /** The column the new chunk holds, and its data bytes. */
+  column: number;
+  sizeBytes: number;
+  /** The layout: bytes of the object or part it stores, its codec and geometry, and every column. */
+  dataBytes: number;
+  codecId: string;
+  dataShards: number;
+  parityShards: number;
+  stripeDataBytes: number;
+  shardBytes: number;
+  columns: LayoutColumn[];
+}
+
+/** Sent once the new chunk is committed. */
+export interface BuildChunkResponse {
+  bytes: number;
 }
 
 function createBaseChunkBlock(): ChunkBlock {
@@ -886,6 +927,277 @@ export const GetUsageResponse: MessageFns<GetUsageResponse> = {
   },
 };
 
+function createBaseLayoutColumn(): LayoutColumn {
+  return { nodeId: 0, chunkId: "" };
+}
+
+export const LayoutColumn: MessageFns<LayoutColumn> = {
+  encode(message: LayoutColumn, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.nodeId !== 0) {
+      writer.uint32(8).uint32(message.nodeId);
+    }
+    if (message.chunkId !== "") {
+      writer.uint32(18).string(message.chunkId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LayoutColumn {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLayoutColumn();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.nodeId = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.chunkId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseBuildChunkRequest(): BuildChunkRequest {
+  return {
+    newChunkId: "",
+    mode: 0,
+    column: 0,
+    sizeBytes: 0,
+    dataBytes: 0,
+    codecId: "",
+    dataShards: 0,
+    parityShards: 0,
+    stripeDataBytes: 0,
+    shardBytes: 0,
+    columns: [],
+  };
+}
+
+export const BuildChunkRequest: MessageFns<BuildChunkRequest> = {
+  encode(message: BuildChunkRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.newChunkId !== "") {
+      writer.uint32(10).string(message.newChunkId);
+    }
+    if (message.mode !== 0) {
+      writer.uint32(16).int32(message.mode);
+    }
+    if (message.column !== 0) {
+      writer.uint32(24).uint32(message.column);
+    }
+    if (message.sizeBytes !== 0) {
+      writer.uint32(32).uint64(message.sizeBytes);
+    }
+    if (message.dataBytes !== 0) {
+      writer.uint32(40).uint64(message.dataBytes);
+    }
+    if (message.codecId !== "") {
+      writer.uint32(50).string(message.codecId);
+    }
+    if (message.dataShards !== 0) {
+      writer.uint32(56).uint32(message.dataShards);
+    }
+    if (message.parityShards !== 0) {
+      writer.uint32(64).uint32(message.parityShards);
+    }
+    if (message.stripeDataBytes !== 0) {
+      writer.uint32(72).uint64(message.stripeDataBytes);
+    }
+    if (message.shardBytes !== 0) {
+      writer.uint32(80).uint64(message.shardBytes);
+    }
+    for (const v of message.columns) {
+      LayoutColumn.encode(v!, writer.uint32(90).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BuildChunkRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBuildChunkRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.newChunkId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.mode = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.column = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.sizeBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.dataBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.codecId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.dataShards = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.parityShards = reader.uint32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.stripeDataBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.shardBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.columns.push(LayoutColumn.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseBuildChunkResponse(): BuildChunkResponse {
+  return { bytes: 0 };
+}
+
+export const BuildChunkResponse: MessageFns<BuildChunkResponse> = {
+  encode(message: BuildChunkResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bytes !== 0) {
+      writer.uint32(8).uint64(message.bytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BuildChunkResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBuildChunkResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.bytes = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 export type ChunkServiceService = typeof ChunkServiceService;
 export const ChunkServiceService = {
   putChunk: {
@@ -942,6 +1254,15 @@ export const ChunkServiceService = {
     responseSerialize: (value: GetUsageResponse): Buffer => Buffer.from(GetUsageResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetUsageResponse => GetUsageResponse.decode(value),
   },
+  buildChunk: {
+    path: "/strata.cluster.v1.ChunkService/BuildChunk" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: BuildChunkRequest): Buffer => Buffer.from(BuildChunkRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BuildChunkRequest => BuildChunkRequest.decode(value),
+    responseSerialize: (value: BuildChunkResponse): Buffer => Buffer.from(BuildChunkResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BuildChunkResponse => BuildChunkResponse.decode(value),
+  },
 } as const;
 
 export interface ChunkServiceServer extends UntypedServiceImplementation {
@@ -951,6 +1272,7 @@ export interface ChunkServiceServer extends UntypedServiceImplementation {
   deleteChunk: handleUnaryCall<DeleteChunkRequest, DeleteChunkResponse>;
   listChunks: handleServerStreamingCall<ListChunksRequest, ListChunksResponse>;
   getUsage: handleUnaryCall<GetUsageRequest, GetUsageResponse>;
+  buildChunk: handleUnaryCall<BuildChunkRequest, BuildChunkResponse>;
 }
 
 export interface ChunkServiceClient extends Client {
@@ -1026,6 +1348,21 @@ export interface ChunkServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetUsageResponse) => void,
+  ): ClientUnaryCall;
+  buildChunk(
+    request: BuildChunkRequest,
+    callback: (error: ServiceError | null, response: BuildChunkResponse) => void,
+  ): ClientUnaryCall;
+  buildChunk(
+    request: BuildChunkRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BuildChunkResponse) => void,
+  ): ClientUnaryCall;
+  buildChunk(
+    request: BuildChunkRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BuildChunkResponse) => void,
   ): ClientUnaryCall;
 }
 
