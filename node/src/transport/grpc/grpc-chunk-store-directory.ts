@@ -32,7 +32,15 @@ export class GrpcChunkStoreDirectory implements ChunkStoreDirectory {
   }
 
   forNode(nodeId: NodeId): ChunkStore {
-    if (nodeId === this.options.selfId) return this.options.local;
+    return nodeId === this.options.selfId ? this.options.local : this.remote(nodeId);
+  }
+
+  /** Another node builds over BuildChunk; this node with its own builder. */
+  builderFor(nodeId: NodeId): ChunkBuilder | undefined {
+    return nodeId === this.options.selfId ? this.options.localBuilder?.() : this.remote(nodeId);
+  }
+
+  private remote(nodeId: NodeId): RemoteChunkStore {
     const address = this.options.addressOf(nodeId);
     const cached = this.remotes.get(nodeId);
     if (address === undefined || address === '') {
@@ -52,12 +60,6 @@ export class GrpcChunkStoreDirectory implements ChunkStoreDirectory {
     });
     this.remotes.set(nodeId, remote);
     return remote;
-  }
-
-  /** Another node builds over BuildChunk; this node with its own builder. */
-  builderFor(nodeId: NodeId): ChunkBuilder | undefined {
-    if (nodeId === this.options.selfId) return this.options.localBuilder?.();
-    return this.forNode(nodeId) as RemoteChunkStore;
   }
 
   /** Closes every remote channel. */
