@@ -191,4 +191,3 @@ describe('LevelLogStore.saveSnapshot (local snapshots, in files)', () => {
     await store.close();
   });
 });
-
