@@ -11,7 +11,7 @@
  * reads back wrong or a chunk is unrecoverable), never on timing.
  *
  *   node --import tsx bench/ops/ops-bench.ts [--fill-mib 1024] [--fill-seconds 60] [--get-concurrency 8]
- *     [--rest-seconds 12] [--window-seconds 3] [--runs unthrottled,throttled] [--data-root DIR] ...
+ *     [--rest-seconds 12] [--window-seconds 3] [--throttle-mb 64] [--runs unthrottled,throttled] [--data-root DIR] ...
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -40,7 +40,6 @@ const HOSTS: Record<ClusterRun['label'], string[]> = {
   throttled: ['127.0.0.56', '127.0.0.57', '127.0.0.58', '127.0.0.59', '127.0.0.51'],
 };
 const THROTTLE_OFF_MB = 100_000;
-const THROTTLE_DEFAULT_MB = 64;
 const GET_WARMUP_MS = 3000;
 
 interface Flags {
@@ -57,6 +56,7 @@ interface Flags {
   fsyncEveryMiB: number;
   loopbackSeconds: number;
   settleSeconds: number;
+  throttleMb: number;
   keepData: boolean;
   runs: ClusterRun['label'][];
   dataRoot: string;
@@ -79,6 +79,8 @@ function parseFlags(argv: string[]): Flags {
       'fsync-every-mib': { type: 'string', default: '16' },
       'loopback-seconds': { type: 'string', default: '3' },
       'settle-seconds': { type: 'string', default: '45' },
+      // The throttled run's move_throttle_mb_per_sec (the product's default).
+      'throttle-mb': { type: 'string', default: '64' },
       'keep-data': { type: 'boolean', default: false },
       runs: { type: 'string', default: 'unthrottled,throttled' },
       'data-root': { type: 'string', default: path.join(repoRoot, '.cache', 'bench', `ops-${process.pid}`) },
@@ -98,7 +100,7 @@ function parseFlags(argv: string[]): Flags {
     verifyObjects: Math.round(positive('verify-objects')), moveTimeoutSeconds: positive('move-timeout-seconds'),
     stripeSize: values['stripe-size'] ?? '1MiB', diskProbeMiB: Math.round(positive('disk-probe-mib')),
     fsyncEveryMiB: Math.round(positive('fsync-every-mib')), loopbackSeconds: positive('loopback-seconds'),
-    settleSeconds: Number(values['settle-seconds']), keepData: values['keep-data'] ?? false,
+    settleSeconds: Number(values['settle-seconds']), throttleMb: positive('throttle-mb'), keepData: values['keep-data'] ?? false,
     runs: runs as ClusterRun['label'][], dataRoot: path.resolve(values['data-root'] ?? ''),
   };
 }
@@ -221,7 +223,7 @@ const serverSpan = (p: { startedMs?: number; finishedMs?: number }): number | un
 
 async function runCluster(label: ClusterRun['label'], flags: Flags): Promise<ClusterRun> {
   const throttled = label === 'throttled';
-  const throttle = throttled ? THROTTLE_DEFAULT_MB : THROTTLE_OFF_MB;
+  const throttle = throttled ? flags.throttleMb : THROTTLE_OFF_MB;
   const cluster = new OpsCluster({ dataRoot: path.join(flags.dataRoot, label), hosts: HOSTS[label], configToml: configToml(flags, throttle) });
   const run: ClusterRun = {
     label, throttleMbPerSec: throttle, objects: 0, filledBytes: 0, fillSeconds: 0, lostNodeChunks: 0,

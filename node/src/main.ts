@@ -12,6 +12,7 @@ import { MetaStateMachine } from './meta/meta-state-machine.js';
 import { StrataError, isStrataError } from './platform/errors.js';
 import type { Logger } from './platform/logger.js';
 import { BUILD_VERSION } from './platform/real/build-version.js';
+import { BusyTimeMeter } from './platform/busy-time-meter.js';
 import { CryptoRandom } from './platform/real/crypto-random.js';
 import { createPinoLogger } from './platform/real/pino-logger.js';
 import { SystemClock } from './platform/real/system-clock.js';
@@ -156,6 +157,8 @@ async function startServer(config: StrataConfig, logger: Logger, runtime: { logs
   // Builds chunks into this node's store when the leader moves data here; it reads the other nodes'
   // chunks, so it exists once the chunk directory does.
   let localChunkBuilder: ChunkBuilder | undefined;
+  // How busy this node's S3 gateway is: reported with its chunk usage, it paces the data movers.
+  const gatewayBusyTime = new BusyTimeMeter(clock);
   const transport = new GrpcTransport({
     nodeId: node.nodeId,
     listenAddress,
@@ -169,6 +172,7 @@ async function startServer(config: StrataConfig, logger: Logger, runtime: { logs
         clusterId: () => currentClusterId(),
         logger: logger.child({ component: 'chunk-service' }),
         builder: () => localChunkBuilder,
+        busyTime: gatewayBusyTime,
       }),
     ],
     maxConnections: config.network.maxConnections,
@@ -226,7 +230,13 @@ async function startServer(config: StrataConfig, logger: Logger, runtime: { logs
     localBuilder: () => localChunkBuilder,
   });
   localChunkBuilder = new StreamingChunkBuilder({ chunkStores, clock, logger: logger.child({ component: 'chunk-builder' }) }).writingTo(chunkStore);
-  const usage = new NodeUsageMonitor({ members: () => meta.members(), chunkStores, clock, logger: logger.child({ component: 'usage' }) });
+  const usage = new NodeUsageMonitor({
+    members: () => meta.members(),
+    chunkStores,
+    clock,
+    logger: logger.child({ component: 'usage' }),
+    self: { id: node.nodeId, busyTime: gatewayBusyTime },
+  });
   const objects = new StrataObjectService({
     selfId: node.nodeId,
     metadata,
@@ -255,6 +265,7 @@ async function startServer(config: StrataConfig, logger: Logger, runtime: { logs
     metrics,
     clock,
     logger: logger.child({ component: 's3' }),
+    busyTime: gatewayBusyTime,
   });
   const scrubber = new ChunkScrubber({
     nodeId: node.nodeId,
@@ -292,7 +303,15 @@ async function startServer(config: StrataConfig, logger: Logger, runtime: { logs
       chunkStores,
       clock,
       random,
-      throttle: new ByteThrottle({ clock, bytesPerSec: config.data.moveThrottleMbPerSec * 1024 * 1024 }),
+      throttle: new ByteThrottle({
+        clock,
+        bytesPerSec: config.data.moveThrottleMbPerSec * 1024 * 1024,
+        // Moves yield to S3 traffic: down to the busy rate while a gateway is busy more than half the time.
+        minBytesPerSec: config.data.moveThrottleBusyMbPerSec * 1024 * 1024,
+        loadSignal: { load: () => usage.foregroundBusyFraction() },
+        loadTarget: 0.5,
+        adaptWindowMs: 1_000, // the usage monitor polls every second
+      }),
       logger: logger.child({ component: 'mover' }),
       metrics,
     }),

@@ -50,6 +50,7 @@ export const KEYS: readonly KeySpec[] = [
   spec('data', 'inline_threshold', d.size, (c, v) => (c.data.inlineThresholdBytes = v)),
   spec('data', 'recovery_timeout', d.duration('10m', 1), (c, v) => (c.data.recoveryTimeoutMs = v)),
   spec('data', 'move_throttle_mb_per_sec', d.positiveNumber, (c, v) => (c.data.moveThrottleMbPerSec = v)),
+  spec('data', 'move_throttle_busy_mb_per_sec', d.positiveNumber, (c, v) => (c.data.moveThrottleBusyMbPerSec = v)),
   spec('data', 'compression', d.oneOf(CONFIG_COMPRESSIONS), (c, v) => (c.data.compression = v)),
 
   spec('metadata', 'rocksdb_cache_size', d.size, (c, v) => (c.metadata.rocksdbCacheSizeBytes = v)),

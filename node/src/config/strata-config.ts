@@ -38,6 +38,8 @@ export interface DataSection {
   recoveryTimeoutMs: number;
   /** Strata's own: cap on the bytes per second that drain, rebalance and recovery move (per cluster). */
   moveThrottleMbPerSec: number;
+  /** Strata's own: what moves slow down to while an S3 gateway is busy (at most moveThrottleMbPerSec). */
+  moveThrottleBusyMbPerSec: number;
   /** Strata's own: compression of the erasure-coded data of NEW objects; existing objects keep theirs. */
   compression: ConfigCompression;
 }
@@ -124,7 +126,7 @@ export function defaultConfig(): StrataConfig {
       adminPort: 9090,
       s3Port: 9080,
     },
-    data: { cacheSizeBytes: 64 * MiB, erasureDataShards: 0, erasureParityShards: 0, stripeSizeBytes: MiB, inlineThresholdBytes: 16 * 1024, recoveryTimeoutMs: 10 * 60_000, moveThrottleMbPerSec: 64, compression: 'none' },
+    data: { cacheSizeBytes: 64 * MiB, erasureDataShards: 0, erasureParityShards: 0, stripeSizeBytes: MiB, inlineThresholdBytes: 16 * 1024, recoveryTimeoutMs: 10 * 60_000, moveThrottleMbPerSec: 64, moveThrottleBusyMbPerSec: 8, compression: 'none' },
     metadata: {
       rocksdbCacheSizeBytes: 64 * MiB,
       // The guide's low-latency profile (100-200ms, 30ms beats) assumes idle machines. On a loaded

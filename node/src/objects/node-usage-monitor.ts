@@ -1,3 +1,4 @@
+import type { BusyTimeMeter } from '../platform/busy-time-meter.js';
 import type { Clock, TimerHandle } from '../platform/clock.js';
 import { silentLogger, type Logger } from '../platform/logger.js';
 import type { ChunkStoreDirectory } from '../ports/chunk-store.js';
@@ -14,11 +15,15 @@ export interface NodeUsageMonitorOptions {
   intervalMs?: number;
   /** A member that has not answered for this long counts as offline. */
   staleAfterMs?: number;
+  /** This node's id and its S3 gateway's activity, which its own store does not report. */
+  self?: { id: number; busyTime: BusyTimeMeter };
 }
 
 interface Sample {
   availableBytes: number;
   usedBytes: number;
+  /** The member's cumulative gateway busy time, when it reports one. */
+  foregroundBusyMs?: number;
   atMs: number;
 }
 
@@ -29,6 +34,8 @@ interface Sample {
  */
 export class NodeUsageMonitor {
   private readonly samples = new Map<number, Sample>();
+  /** Each member's sample before its latest: busy time grows between the two. */
+  private readonly previous = new Map<number, Sample>();
   /** Members asked at least once: a member not asked yet (it just joined) is polled before answering. */
   private readonly asked = new Set<number>();
   private timer?: TimerHandle;
@@ -69,6 +76,24 @@ export class NodeUsageMonitor {
     });
   }
 
+  /**
+   * The busiest S3 gateway between the last two polls: the fraction of that time (0..1) during which it
+   * had a request in flight. Members offline, or not reporting, count as idle. The data movers' load signal.
+   */
+  foregroundBusyFraction(): number {
+    const now = this.options.clock.nowMs();
+    let busiest = 0;
+    for (const [id, latest] of this.samples) {
+      const before = this.previous.get(id);
+      if (now - latest.atMs > this.staleAfterMs || before === undefined) continue;
+      if (latest.foregroundBusyMs === undefined || before.foregroundBusyMs === undefined || latest.atMs <= before.atMs) continue;
+      // A restarted member's counter starts again from 0: the negative difference counts as idle.
+      const fraction = (latest.foregroundBusyMs - before.foregroundBusyMs) / (latest.atMs - before.atMs);
+      busiest = Math.max(busiest, Math.min(1, fraction));
+    }
+    return busiest;
+  }
+
   /** Bytes of chunks held per node, as last reported. */
   usedBytes(): Map<number, number> {
     return new Map([...this.samples].map(([id, s]) => [id, s.usedBytes]));
@@ -80,7 +105,12 @@ export class NodeUsageMonitor {
         this.asked.add(member.id);
         try {
           const usage = await this.options.chunkStores.forNode(member.id).usage();
-          this.samples.set(member.id, { ...usage, atMs: this.options.clock.nowMs() });
+          const self = this.options.self;
+          const sample: Sample = { ...usage, atMs: this.options.clock.nowMs() };
+          if (self !== undefined && member.id === self.id) sample.foregroundBusyMs = self.busyTime.busyMs();
+          const latest = this.samples.get(member.id);
+          if (latest !== undefined) this.previous.set(member.id, latest);
+          this.samples.set(member.id, sample);
         } catch (err) {
           this.logger.debug({ node: member.id, err: String(err) }, 'chunk store usage not available');
         }

@@ -39,6 +39,11 @@ export interface ChunkUsage {
   usedBytes: number;
   /** Bytes still free for chunks, reserve excluded (strata_chunk_storage_available_bytes). */
   availableBytes: number;
+  /**
+   * Milliseconds since the node started during which its S3 gateway had a request in flight (a
+   * cumulative counter; absent from a store that does not know its gateway). Paces data moves (0010).
+   */
+  foregroundBusyMs?: number;
 }
 
 export interface ChunkStore {

@@ -28,8 +28,8 @@ describe('ByteThrottle', () => {
 
   it('backs off to half of what moved while the node is loaded, never below the floor, and recovers to the cap when calm', async () => {
     const clock = new SimClock();
-    let delayMs = 0;
-    const throttle = new ByteThrottle({ clock, bytesPerSec: 100_000, minBytesPerSec: 1_000, adaptWindowMs: 500, loadTargetMs: 25, loadSignal: { sampleDelayMs: () => delayMs } });
+    let busy = 0;
+    const throttle = new ByteThrottle({ clock, bytesPerSec: 100_000, minBytesPerSec: 1_000, adaptWindowMs: 500, loadTarget: 0.5, loadSignal: { load: () => busy } });
     // Movers run far below the cap: 2 000 bytes per 100 ms, about 20 000 B/s.
     const mover = async (until: number) => {
       while (clock.nowMs() < until) {
@@ -41,13 +41,13 @@ describe('ByteThrottle', () => {
     void mover(start + 10_000);
     await clock.runFor(1_000);
     expect(throttle.currentBytesPerSec).toBe(100_000);
-    delayMs = 80; // foreground load: the event loop lags
+    busy = 0.9; // foreground load: a gateway has requests in flight most of the time
     await clock.runFor(600);
     // Half of what moved (about 20 000 B/s), not half of the cap.
     expect(throttle.currentBytesPerSec).toBeLessThanOrEqual(11_000);
     await clock.runFor(3_000);
     expect(throttle.currentBytesPerSec).toBe(1_000);
-    delayMs = 1;
+    busy = 0.1;
     await clock.runFor(5_000);
     expect(throttle.currentBytesPerSec).toBeGreaterThan(1_000);
     expect(throttle.bytesPerSec).toBe(100_000);

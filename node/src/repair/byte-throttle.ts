@@ -1,9 +1,9 @@
 import type { Clock } from '../platform/clock.js';
 import { StrataError } from '../platform/errors.js';
 
-/** How loaded the node is right now: a delay in ms sampled since the last call (the p99 of that spell). */
+/** How loaded the cluster's foreground is right now, compared with ByteThrottleOptions.loadTarget. */
 export interface LoadSignal {
-  sampleDelayMs(): number;
+  load(): number;
 }
 
 export interface ByteThrottleOptions {
@@ -13,14 +13,14 @@ export interface ByteThrottleOptions {
   /** Bytes that may pass at once after an idle spell (default: one second's worth of the current limit). */
   burstBytes?: number;
   /**
-   * Backs the limit off while the node is loaded (a foreground latency signal, not wired yet); absent or false =
-   * a fixed limit at bytesPerSec (the default: measured in bench-ops, the leader's event-loop delay is
-   * mostly the movers' own and the other processes' on a shared machine, so it held recovery at the
-   * floor with no foreground load at all; the signal should be the S3 gateway's request latency).
+   * Backs the limit off while the foreground is loaded (main.ts: the busiest S3 gateway's busy fraction);
+   * absent or false = a fixed limit at bytesPerSec. (The leader's own event-loop delay was tried first and
+   * dropped: on a shared machine it is mostly the movers' own, so it held moves at the floor with no
+   * foreground load at all.)
    */
   loadSignal?: LoadSignal | false;
-  /** A window whose load signal exceeds this is "loaded" (default 25 ms of event-loop delay at p99). */
-  loadTargetMs?: number;
+  /** A window whose load exceeds this is "loaded" (default 0.5). */
+  loadTarget?: number;
   /** How often the limit adapts (default 500 ms). */
   adaptWindowMs?: number;
   /** The limit never backs off below this (default 4 MiB/s, or bytesPerSec when lower): moves keep going. */
@@ -35,7 +35,7 @@ export function resolveByteThrottleOptions(options: ByteThrottleOptions): Resolv
   }
   const minBytesPerSec = Math.min(options.minBytesPerSec ?? 4 * 1024 * 1024, options.bytesPerSec);
   const loadSignal = options.bytesPerSec > 0 ? (options.loadSignal ?? false) : false;
-  return { loadTargetMs: 25, adaptWindowMs: 500, ...options, minBytesPerSec, loadSignal };
+  return { loadTarget: 0.5, adaptWindowMs: 500, ...options, minBytesPerSec, loadSignal };
 }
 
 /**
@@ -43,8 +43,8 @@ export function resolveByteThrottleOptions(options: ByteThrottleOptions): Resolv
  * A block bigger than the burst passes on a full bucket and leaves it in debt (the next caller waits it
  * off), so any block size works and the long-run rate is exact. Callers are served in arrival order.
  *
- * Adaptive when given a load signal: every adaptWindowMs the signal (e.g. event-loop delay) is read. When it is above
- * loadTargetMs the limit drops to half of what actually moved in that window (so it bites even when the
+ * Adaptive when given a load signal: every adaptWindowMs the signal is read. When it is above
+ * loadTarget the limit drops to half of what actually moved in that window (so it bites even when the
  * movers ran below the cap), never below minBytesPerSec; when it is calm the limit grows by a quarter,
  * up to the configured cap. Foreground work then gets the machine back within a window or two.
  */
@@ -105,10 +105,10 @@ export class ByteThrottle {
     const now = this.o.clock.nowMs();
     const elapsed = now - this.windowStartMs;
     if (elapsed < this.o.adaptWindowMs) return;
-    const delayMs = this.o.loadSignal.sampleDelayMs();
+    const load = this.o.loadSignal.load();
     if (elapsed <= 4 * this.o.adaptWindowMs) {
       const { bytesPerSec: cap, minBytesPerSec: floor } = this.o;
-      if (delayMs > this.o.loadTargetMs) {
+      if (load > this.o.loadTarget) {
         const moved = (this.windowBytes / elapsed) * 1000;
         this.limit = Math.max(floor, Math.min(this.limit, moved) / 2);
       } else {

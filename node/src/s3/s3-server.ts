@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { HttpListener, type ListenerTuning } from '../platform/real/http-listener.js';
 import Koa from 'koa';
 import { assert } from '../platform/assert.js';
+import type { BusyTimeMeter } from '../platform/busy-time-meter.js';
 import type { Clock } from '../platform/clock.js';
 import { silentLogger, type Logger } from '../platform/logger.js';
 import { noopMetrics, type MetricsSink } from '../platform/metrics.js';
@@ -49,9 +50,11 @@ export interface S3ServerOptions {
   maxHeaderMetadataBytes?: number;
   /** `[network]` max_connections and tcp_nodelay for this port. */
   tuning?: ListenerTuning;
+  /** Told of every request while it is in flight: how busy the gateway is paces data moves (0010). */
+  busyTime?: BusyTimeMeter;
 }
 
-export type ResolvedS3ServerOptions = Required<S3ServerOptions>;
+export type ResolvedS3ServerOptions = Required<Omit<S3ServerOptions, 'busyTime'>> & Pick<S3ServerOptions, 'busyTime'>;
 
 export function resolveS3ServerOptions(options: S3ServerOptions): ResolvedS3ServerOptions {
   assert(options.credentials.length > 0, 'S3Server needs at least one credential');
@@ -67,6 +70,7 @@ export function resolveS3ServerOptions(options: S3ServerOptions): ResolvedS3Serv
     clock: options.clock ?? new SystemClock(),
     maxHeaderMetadataBytes: options.maxHeaderMetadataBytes ?? 2048,
     tuning: options.tuning ?? {},
+    busyTime: options.busyTime,
   };
 }
 
@@ -148,7 +152,13 @@ export class S3Server {
     app.use(async (ctx) => {
       ctx.respond = false; // we write the response ourselves
       const startMs = this.options.clock.nowMs();
-      const operation = await this.handle(ctx.req, ctx.res, env);
+      const done = this.options.busyTime?.begin();
+      let operation: string;
+      try {
+        operation = await this.handle(ctx.req, ctx.res, env);
+      } finally {
+        done?.();
+      }
       requests.inc(1, { method: ctx.req.method ?? 'UNKNOWN', operation });
       duration.observe((this.options.clock.nowMs() - startMs) / 1000, { operation });
     });

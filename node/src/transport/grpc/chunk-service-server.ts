@@ -13,6 +13,7 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { crc32c } from '@node-rs/crc32';
+import type { BusyTimeMeter } from '../../platform/busy-time-meter.js';
 import { StrataError } from '../../platform/errors.js';
 import { silentLogger, type Logger } from '../../platform/logger.js';
 import type { ChunkBuilder, ChunkInfo, ChunkStore, ChunkWriter } from '../../ports/chunk-store.js';
@@ -57,9 +58,13 @@ export interface ChunkServiceServerOptions {
    * other nodes' chunks); undefined until then, and BuildChunk answers Unavailable.
    */
   builder?: () => ChunkBuilder | undefined;
+  /** The node's S3 gateway activity, reported with its usage; absent = reported as 0. */
+  busyTime?: BusyTimeMeter;
 }
 
-export function resolveChunkServiceServerOptions(options: ChunkServiceServerOptions): Required<ChunkServiceServerOptions> {
+export type ResolvedChunkServiceServerOptions = Required<Omit<ChunkServiceServerOptions, 'busyTime'>> & Pick<ChunkServiceServerOptions, 'busyTime'>;
+
+export function resolveChunkServiceServerOptions(options: ChunkServiceServerOptions): ResolvedChunkServiceServerOptions {
   return {
     store: options.store,
     nodeId: options.nodeId,
@@ -68,6 +73,7 @@ export function resolveChunkServiceServerOptions(options: ChunkServiceServerOpti
     maxInFlightBlocks: options.maxInFlightBlocks ?? 4,
     listBatchSize: options.listBatchSize ?? 256,
     builder: options.builder ?? (() => undefined),
+    busyTime: options.busyTime,
   };
 }
 
@@ -81,7 +87,7 @@ type Refusal = ReturnType<typeof clusterMismatchStatus>;
 export class ChunkServiceServer implements ClusterService {
   readonly definition = chunkServiceDefinition;
   readonly implementation: UntypedServiceImplementation;
-  private readonly options: Required<ChunkServiceServerOptions>;
+  private readonly options: ResolvedChunkServiceServerOptions;
   private readonly logger: Logger;
 
   constructor(options: ChunkServiceServerOptions) {
@@ -103,7 +109,10 @@ export class ChunkServiceServer implements ClusterService {
         }),
       listChunks: (call: ServerWritableStream<ListChunksRequest, ListChunksResponse>) => void this.listChunks(call),
       getUsage: (call: ServerUnaryCall<GetUsageRequest, GetUsageResponse>, callback: sendUnaryData<GetUsageResponse>) =>
-        this.unary(call.metadata, callback, () => this.options.store.usage()),
+        this.unary(call.metadata, callback, async () => ({
+          ...(await this.options.store.usage()),
+          foregroundBusyMs: Math.round(this.options.busyTime?.busyMs() ?? 0),
+        })),
       buildChunk: (call: ServerUnaryCall<BuildChunkRequest, BuildChunkResponse>, callback: sendUnaryData<BuildChunkResponse>) =>
         this.unary(call.metadata, callback, async () => {
           const request = buildChunkRequestFromPb(call.request);

@@ -116,6 +116,11 @@ export interface GetUsageRequest {
 export interface GetUsageResponse {
   usedBytes: number;
   availableBytes: number;
+  /**
+   * Milliseconds since the node started during which its S3 gateway had a request in flight
+   * (cumulative; the leader paces data moves by how fast it grows). 0 from nodes that do not count it.
+   */
+  foregroundBusyMs: number;
 }
 
 /** One column of an erasure layout: where its chunk lives. */
@@ -871,7 +876,7 @@ export const GetUsageRequest: MessageFns<GetUsageRequest> = {
 };
 
 function createBaseGetUsageResponse(): GetUsageResponse {
-  return { usedBytes: 0, availableBytes: 0 };
+  return { usedBytes: 0, availableBytes: 0, foregroundBusyMs: 0 };
 }
 
 export const GetUsageResponse: MessageFns<GetUsageResponse> = {
@@ -881,6 +886,9 @@ export const GetUsageResponse: MessageFns<GetUsageResponse> = {
     }
     if (message.availableBytes !== 0) {
       writer.uint32(16).uint64(message.availableBytes);
+    }
+    if (message.foregroundBusyMs !== 0) {
+      writer.uint32(24).uint64(message.foregroundBusyMs);
     }
     return writer;
   },
@@ -912,6 +920,14 @@ export const GetUsageResponse: MessageFns<GetUsageResponse> = {
             }
 
             message.availableBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.foregroundBusyMs = longToNumber(reader.uint64());
             continue;
           }
         }
