@@ -311,6 +311,7 @@ async function startServer(config: StrataConfig, logger: Logger, runtime: { logs
         loadSignal: { load: () => usage.foregroundBusyFraction() },
         loadTarget: 0.5,
         adaptWindowMs: 1_000, // the usage monitor polls every second
+        metrics,
       }),
       logger: logger.child({ component: 'mover' }),
       metrics,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { noopMetrics } from '../platform/metrics.js';
 import { SimClock } from '../testing/sim-clock.js';
 import { ByteThrottle } from './byte-throttle.js';
 import { ProgressTracker } from './move-progress.js';
@@ -29,7 +30,9 @@ describe('ByteThrottle', () => {
   it('backs off to half of what moved while the node is loaded, never below the floor, and recovers to the cap when calm', async () => {
     const clock = new SimClock();
     let busy = 0;
-    const throttle = new ByteThrottle({ clock, bytesPerSec: 100_000, minBytesPerSec: 1_000, adaptWindowMs: 500, loadTarget: 0.5, loadSignal: { load: () => busy } });
+    const published: number[] = [];
+    const metrics = { ...noopMetrics, gauge: () => ({ set: (v: number) => void published.push(v) }) };
+    const throttle = new ByteThrottle({ clock, bytesPerSec: 100_000, minBytesPerSec: 1_000, adaptWindowMs: 500, loadTarget: 0.5, loadSignal: { load: () => busy }, metrics });
     // Movers run far below the cap: 2 000 bytes per 100 ms, about 20 000 B/s.
     const mover = async (until: number) => {
       while (clock.nowMs() < until) {
@@ -47,6 +50,7 @@ describe('ByteThrottle', () => {
     expect(throttle.currentBytesPerSec).toBeLessThanOrEqual(11_000);
     await clock.runFor(3_000);
     expect(throttle.currentBytesPerSec).toBe(1_000);
+    expect(published.at(-1)).toBe(1_000); // strata_data_move_limit_bytes_per_second
     busy = 0.1;
     await clock.runFor(5_000);
     expect(throttle.currentBytesPerSec).toBeGreaterThan(1_000);

@@ -1,5 +1,6 @@
 import type { Clock } from '../platform/clock.js';
 import { StrataError } from '../platform/errors.js';
+import { noopMetrics, type Gauge, type MetricsSink } from '../platform/metrics.js';
 
 /** How loaded the cluster's foreground is right now, compared with ByteThrottleOptions.loadTarget. */
 export interface LoadSignal {
@@ -25,9 +26,11 @@ export interface ByteThrottleOptions {
   adaptWindowMs?: number;
   /** The limit never backs off below this (default 4 MiB/s, or bytesPerSec when lower): moves keep going. */
   minBytesPerSec?: number;
+  /** Publishes the limit in force as strata_data_move_limit_bytes_per_second. */
+  metrics?: MetricsSink;
 }
 
-type Resolved = Required<Omit<ByteThrottleOptions, 'burstBytes' | 'loadSignal'>> & { burstBytes?: number; loadSignal: LoadSignal | false };
+type Resolved = Required<Omit<ByteThrottleOptions, 'burstBytes' | 'loadSignal' | 'metrics'>> & { burstBytes?: number; loadSignal: LoadSignal | false; limitGauge: Gauge };
 
 export function resolveByteThrottleOptions(options: ByteThrottleOptions): Resolved {
   if (!Number.isFinite(options.bytesPerSec) || options.bytesPerSec < 0) {
@@ -35,7 +38,8 @@ export function resolveByteThrottleOptions(options: ByteThrottleOptions): Resolv
   }
   const minBytesPerSec = Math.min(options.minBytesPerSec ?? 4 * 1024 * 1024, options.bytesPerSec);
   const loadSignal = options.bytesPerSec > 0 ? (options.loadSignal ?? false) : false;
-  return { loadTarget: 0.5, adaptWindowMs: 500, ...options, minBytesPerSec, loadSignal };
+  const limitGauge = (options.metrics ?? noopMetrics).gauge('strata_data_move_limit_bytes_per_second', 'Bytes per second that drain, rebalance and recovery may move now (0 = unlimited)');
+  return { loadTarget: 0.5, adaptWindowMs: 500, ...options, minBytesPerSec, loadSignal, limitGauge };
 }
 
 /**
@@ -60,6 +64,7 @@ export class ByteThrottle {
   constructor(options: ByteThrottleOptions) {
     this.o = resolveByteThrottleOptions(options);
     this.limit = this.o.bytesPerSec;
+    this.o.limitGauge.set(this.limit);
     this.tokens = this.burst();
     this.lastMs = this.o.clock.nowMs();
     this.windowStartMs = this.lastMs;
@@ -114,6 +119,7 @@ export class ByteThrottle {
       } else {
         this.limit = Math.min(cap, Math.max(this.limit * 1.25, floor));
       }
+      this.o.limitGauge.set(this.limit);
       this.tokens = Math.min(this.tokens, this.burst());
     }
     // After an idle spell (no take for several windows) the window restarts without a verdict.

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
@@ -26,6 +27,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import aws4 from 'aws4';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BusyTimeMeter } from '../platform/busy-time-meter.js';
 import type { Counter, Histogram, Labels, MetricsSink } from '../platform/metrics.js';
 import { InMemoryObjectService } from './in-memory-object-service.testkit.js';
 import { S3Server } from './s3-server.js';
@@ -417,5 +419,40 @@ describe('S3Server over raw HTTP', () => {
     expect(metrics.counts.get('strata_s3_requests_total{"method":"PUT","operation":"PutObject"}')).toBeGreaterThan(0);
     expect(metrics.counts.get('strata_s3_requests_total{"method":"GET","operation":"GetObject"}')).toBeGreaterThan(0);
     expect(metrics.observations.some((l) => l.operation === 'ListObjectsV2')).toBe(true);
+  });
+});
+
+describe('S3Server and its busy time', () => {
+  it('counts a request as in flight from its arrival until its response is sent', async () => {
+    let now = 0;
+    const meter = new BusyTimeMeter({ nowMs: () => now, wallMs: () => now, setTimeout: () => ({ cancel() {} }), setInterval: () => ({ cancel() {} }) });
+    const busyService = new InMemoryObjectService();
+    const busyServer = new S3Server({ host: '127.0.0.1', port: 0, service: busyService, credentials: [credentials], busyTime: meter });
+    await busyServer.start();
+    try {
+      const s3 = new S3Client({ endpoint: busyServer.url, region: 'us-east-1', forcePathStyle: true, credentials, maxAttempts: 1 });
+      await s3.send(new CreateBucketCommand({ Bucket: 'busy' }));
+      // A PUT whose body arrives in two halves: the gateway is busy while it waits for the second.
+      const { host, port } = new URL(busyServer.url);
+      const body = 'x'.repeat(1000);
+      const signed = aws4.sign(
+        { host, path: '/busy/slow', method: 'PUT', service: 's3', region: 'us-east-1', headers: { 'Content-Length': String(body.length), 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' } },
+        credentials,
+      );
+      const request = http.request({ host: host.split(':')[0], port: Number(port), path: '/busy/slow', method: 'PUT', headers: signed.headers as http.OutgoingHttpHeaders });
+      const response = new Promise<number>((resolve, reject) => request.on('response', (res) => (res.resume(), res.on('end', () => resolve(res.statusCode ?? 0)))).on('error', reject));
+      request.write(body.slice(0, 500));
+      const before = meter.busyMs();
+      await new Promise((resolve) => setTimeout(resolve, 100)); // the request reaches the gateway
+      now += 1_000;
+      expect(meter.busyMs() - before).toBe(1_000);
+      request.end(body.slice(500));
+      expect(await response).toBe(200);
+      now += 1_000;
+      expect(meter.busyMs() - before).toBe(1_000); // done: idle time is not counted
+      s3.destroy();
+    } finally {
+      await busyServer.stop();
+    }
   });
 });

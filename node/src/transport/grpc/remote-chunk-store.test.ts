@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BusyTimeMeter } from '../../platform/busy-time-meter.js';
 import { StrataError } from '../../platform/errors.js';
+import { SystemClock } from '../../platform/real/system-clock.js';
 import type { ChunkStore, ChunkWriter } from '../../ports/chunk-store.js';
 import { blockOffset } from '../../storage/fs/chunk-file-format.js';
 import { chunkPath } from '../../storage/fs/chunk-paths.js';
@@ -33,7 +35,10 @@ interface Node {
 }
 
 /** A node: an FsChunkStore in a temp dir served by a started GrpcTransport on 127.0.0.1. */
-async function startNode(id: number, options: { store?: Partial<FsChunkStoreOptions>; wrap?: (s: ChunkStore) => ChunkStore; clusterId?: string } = {}): Promise<Node> {
+async function startNode(
+  id: number,
+  options: { store?: Partial<FsChunkStoreOptions>; wrap?: (s: ChunkStore) => ChunkStore; clusterId?: string; busyTime?: BusyTimeMeter } = {},
+): Promise<Node> {
   const dir = await mkdtemp(join(tmpdir(), `strata-remote-${id}-`));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   const store = await FsChunkStore.open({ dir, syncWrites: false, ...options.store });
@@ -43,7 +48,7 @@ async function startNode(id: number, options: { store?: Partial<FsChunkStoreOpti
     nodeId: id,
     listenAddress: '127.0.0.1:0',
     clusterId,
-    services: [new ChunkServiceServer({ store: served, nodeId: id, clusterId: () => clusterId })],
+    services: [new ChunkServiceServer({ store: served, nodeId: id, clusterId: () => clusterId, busyTime: options.busyTime })],
   });
   await transport.start(new RecordingHandler());
   cleanups.push(() => transport.stop());
@@ -110,6 +115,20 @@ describe('RemoteChunkStore over the cluster port', () => {
     expect((await remote.usage()).usedBytes).toBe((await b.store.stat('obj.1'))!.storedBytes);
     expect((await rejection(collect(remote.readBlocks('obj.0', 0, 1)))).code).toBe('NotFound');
     expect((await rejection(collect(remote.readBlocks('obj.1', 1, 5)))).code).toBe('InvalidArgument');
+  });
+
+  it("reports the node's S3 gateway busy time with its usage (0 when it is not told of one)", async () => {
+    const meter = new BusyTimeMeter(new SystemClock());
+    const remote = remoteTo(await startNode(2, { busyTime: meter }));
+    expect((await remote.usage()).foregroundBusyMs).toBe(0);
+    const request = meter.begin();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    request();
+    const busy = (await remote.usage()).foregroundBusyMs!;
+    expect(busy).toBeGreaterThanOrEqual(50);
+    expect(busy).toBeLessThan(5_000);
+    expect((await remote.usage()).foregroundBusyMs).toBe(busy); // idle since: the counter stands still
+    expect((await remoteTo(await startNode(3)).usage()).foregroundBusyMs).toBe(0);
   });
 
   it('lists many chunks in batches', async () => {
