@@ -57,6 +57,24 @@ describe('ByteThrottle', () => {
     expect(throttle.bytesPerSec).toBe(100_000);
   });
 
+  it('starts moves at the floor while the foreground is busy, and at the cap once it is quiet', async () => {
+    const clock = new SimClock();
+    let busy = 0.9;
+    const throttle = new ByteThrottle({ clock, bytesPerSec: 100_000, minBytesPerSec: 1_000, adaptWindowMs: 500, loadSignal: { load: () => busy } });
+    await clock.runFor(10_000); // no move yet
+    const doneAt: number[] = [];
+    const start = clock.nowMs();
+    for (let i = 0; i < 3; i++) void throttle.take(1_000).then(() => doneAt.push(clock.nowMs() - start));
+    await clock.runFor(5_000);
+    // The first take sees the busy gateways: the bucket holds one second of the floor, not of the cap.
+    expect(throttle.currentBytesPerSec).toBe(1_000);
+    expect(doneAt).toEqual([0, 1_000, 2_000]);
+    busy = 0.1;
+    await clock.runFor(10_000); // idle again, now quiet
+    await throttle.take(1);
+    expect(throttle.currentBytesPerSec).toBe(100_000);
+  });
+
   it('without a load signal the limit is fixed at the cap', async () => {
     const clock = new SimClock();
     const throttle = new ByteThrottle({ clock, bytesPerSec: 1_000 });

@@ -111,18 +111,21 @@ export class ByteThrottle {
     const elapsed = now - this.windowStartMs;
     if (elapsed < this.o.adaptWindowMs) return;
     const load = this.o.loadSignal.load();
+    const { bytesPerSec: cap, minBytesPerSec: floor } = this.o;
     if (elapsed <= 4 * this.o.adaptWindowMs) {
-      const { bytesPerSec: cap, minBytesPerSec: floor } = this.o;
       if (load > this.o.loadTarget) {
         const moved = (this.windowBytes / elapsed) * 1000;
         this.limit = Math.max(floor, Math.min(this.limit, moved) / 2);
       } else {
         this.limit = Math.min(cap, Math.max(this.limit * 1.25, floor));
       }
-      this.o.limitGauge.set(this.limit);
-      this.tokens = Math.min(this.tokens, this.burst());
+    } else {
+      // Moves start (or resume after an idle spell): at the floor at once while the foreground is busy
+      // (not with a full bucket at the cap), at the cap when it is quiet.
+      this.limit = load > this.o.loadTarget ? floor : cap;
     }
-    // After an idle spell (no take for several windows) the window restarts without a verdict.
+    this.o.limitGauge.set(this.limit);
+    this.tokens = Math.min(this.tokens, this.burst());
     this.windowStartMs = now;
     this.windowBytes = 0;
   }
