@@ -41,7 +41,7 @@ export interface ChunkUsage {
   availableBytes: number;
   /**
    * Milliseconds since the node started during which its S3 gateway had a request in flight (a
-   * cumulative counter; absent from a store that does not know its gateway). Paces data moves (0010).
+   * cumulative counter; absent from a store that does not know its gateway). Paces data moves (0020).
    */
   foregroundBusyMs?: number;
 }

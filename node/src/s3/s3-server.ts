@@ -50,7 +50,7 @@ export interface S3ServerOptions {
   maxHeaderMetadataBytes?: number;
   /** `[network]` max_connections and tcp_nodelay for this port. */
   tuning?: ListenerTuning;
-  /** Told of every request while it is in flight: how busy the gateway is paces data moves (0010). */
+  /** Told of every request while it is in flight: how busy the gateway is paces data moves (0020). */
   busyTime?: BusyTimeMeter;
 }
 
