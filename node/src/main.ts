@@ -294,6 +294,16 @@ async function startServer(config: StrataConfig, logger: Logger, runtime: { logs
     metrics,
   });
   // Drain, rebalance and recovery share one byte budget ([data] move_throttle_mb_per_sec); leader only.
+  const moveThrottle = new ByteThrottle({
+    clock,
+    bytesPerSec: config.data.moveThrottleMbPerSec * 1024 * 1024,
+    // Moves yield to S3 traffic: down to the busy rate while a gateway is busy more than half the time.
+    minBytesPerSec: config.data.moveThrottleBusyMbPerSec * 1024 * 1024,
+    loadSignal: { load: () => usage.foregroundBusyFraction() },
+    loadTarget: 0.5,
+    adaptWindowMs: 1_000, // the usage monitor polls every second
+    metrics,
+  });
   const maintenance = new ClusterMaintenance({
     runtime: replica,
     metadata,
@@ -303,22 +313,14 @@ async function startServer(config: StrataConfig, logger: Logger, runtime: { logs
       chunkStores,
       clock,
       random,
-      throttle: new ByteThrottle({
-        clock,
-        bytesPerSec: config.data.moveThrottleMbPerSec * 1024 * 1024,
-        // Moves yield to S3 traffic: down to the busy rate while a gateway is busy more than half the time.
-        minBytesPerSec: config.data.moveThrottleBusyMbPerSec * 1024 * 1024,
-        loadSignal: { load: () => usage.foregroundBusyFraction() },
-        loadTarget: 0.5,
-        adaptWindowMs: 1_000, // the usage monitor polls every second
-        metrics,
-      }),
+      throttle: moveThrottle,
       logger: logger.child({ component: 'mover' }),
       metrics,
     }),
     clock,
     recoveryTimeoutMs: config.data.recoveryTimeoutMs,
     leaderUrlOf: (id) => meta.member(id)?.adminUrl,
+    moveLimit: () => moveThrottle.currentBytesPerSec,
     logger: logger.child({ component: 'maintenance' }),
     metrics,
   });

@@ -71,6 +71,8 @@ move_throttle_busy_mb_per_sec = ${BUSY_MB}
       await eventually('the move limit at the busy rate', () => moveLimit(cluster), (limit) => limit === BUSY_MB * MiB, 30_000);
       const during = await admin.drainStatus(4);
       expect(during.state).toBe('draining');
+      // What `strata cluster drain-status` shows as `limit`.
+      expect(during.progress.limitBytesPerSec).toBe(BUSY_MB * MiB);
     } finally {
       busy = false;
       await Promise.all(workers);

@@ -21,7 +21,7 @@ export interface Poll<T> {
   toJson?: (value: T) => unknown;
 }
 
-/** `label  45.0%  1.2 GiB/2.0 GiB  100 MiB/s  ETA 8s  chunks 12/30  (note)`: one line of figures. */
+/** `label  45.0%  1.2 GiB/2.0 GiB  100 MiB/s  ETA 8s  chunks 12/30  limit 8.0 MiB/s  (note)`: one line of figures. */
 export function progressLine(view: ProgressView): string {
   const p = view.progress;
   const fraction = p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : view.done ? 1 : 0;
@@ -34,6 +34,7 @@ export function progressLine(view: ProgressView): string {
     `chunks ${p.chunksDone}/${p.chunksTotal}`,
   ];
   if (p.failures > 0) parts.push(`failures ${p.failures}`);
+  if (p.limitBytesPerSec !== undefined && !view.done) parts.push(`limit ${formatRate(p.limitBytesPerSec)}`);
   if (view.note !== undefined) parts.push(`(${view.note})`);
   return parts.join('  ');
 }
@@ -101,7 +102,7 @@ class BarSet {
         label: view.label.padEnd(width),
         done: formatBytes(p.bytesDone),
         size: formatBytes(p.bytesTotal),
-        speed: formatRate(p.rateBytesPerSec),
+        speed: formatRate(p.rateBytesPerSec) + (p.limitBytesPerSec !== undefined && !view.done ? ` (limit ${formatRate(p.limitBytesPerSec)})` : ''),
         remaining: view.done ? '0s' : formatDuration(p.etaSeconds),
         note: view.note === undefined ? '' : ` | ${view.note}`,
       };

@@ -16,6 +16,11 @@ export interface MoveProgress {
   rateBytesPerSec: number;
   /** Seconds left at the current rate; absent when unknown (no rate yet, or nothing left). */
   etaSeconds?: number;
+  /**
+   * While drain, rebalance or recovery runs: the bytes per second the shared move throttle allows now
+   * (`move_throttle_busy_mb_per_sec` while the S3 gateways are busy, up to `move_throttle_mb_per_sec`).
+   */
+  limitBytesPerSec?: number;
   startedMs?: number;
   finishedMs?: number;
   lastError?: string;

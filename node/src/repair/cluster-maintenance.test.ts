@@ -7,7 +7,9 @@ import { ChunkRelocator } from './chunk-relocator.js';
 import { ClusterMaintenance } from './cluster-maintenance.js';
 
 /** Five in-memory nodes (2+1 layouts), 12 objects, node 1 the leader; ClusterMaintenance over real metadata and stores. */
-async function setup(options: { nodes?: number; objects?: number; wrap?: (relocator: ChunkRelocator) => Pick<ChunkRelocator, 'relocate'> } = {}) {
+async function setup(
+  options: { nodes?: number; objects?: number; wrap?: (relocator: ChunkRelocator) => Pick<ChunkRelocator, 'relocate'>; moveLimit?: () => number } = {},
+) {
   const nodeCount = options.nodes ?? 5;
   let view: () => Promise<PlacementNode[]> = async () => [];
   // The object service places by the same view as the maintenance (draining nodes take no new data).
@@ -41,6 +43,7 @@ async function setup(options: { nodes?: number; objects?: number; wrap?: (reloca
       superviseIntervalMs: 20,
       retryDelayMs: 20,
       leaderUrlOf: (id) => meta.member(id)?.adminUrl,
+      moveLimit: options.moveLimit,
     });
   const maintenance = maintenanceFor(runtime);
   const allIntact = async () => {
@@ -79,6 +82,26 @@ describe('ClusterMaintenance', () => {
     expect(await s.allIntact()).toBe(true);
     await s.maintenance.removeNode(3, { force: false });
     expect(s.meta.member(3)).toBeUndefined();
+    await s.maintenance.stop();
+  });
+
+  it("shows the move throttle's limit in force in the status of running work only", async () => {
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const s = await setup({
+      moveLimit: () => 8 * 1024 * 1024,
+      // Moves wait until released: the drain is seen running.
+      wrap: (relocator) => ({ relocate: async (request) => (await held, relocator.relocate(request)) }),
+    });
+    expect((await s.maintenance.drainStatus(3)).progress.limitBytesPerSec).toBeUndefined();
+    s.maintenance.start();
+    await s.maintenance.drain(3, { dryRun: false });
+    await s.until(async () => (await s.maintenance.drainStatus(3)).progress.chunksTotal > 0);
+    expect((await s.maintenance.drainStatus(3)).progress.limitBytesPerSec).toBe(8 * 1024 * 1024);
+    expect((await s.maintenance.recoveryStatus()).progress.limitBytesPerSec).toBeUndefined(); // no recovery running
+    release();
+    await s.until(async () => (await s.maintenance.drainStatus(3)).state === 'drained');
+    expect((await s.maintenance.drainStatus(3)).progress.limitBytesPerSec).toBeUndefined();
     await s.maintenance.stop();
   });
 

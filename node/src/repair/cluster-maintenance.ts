@@ -8,6 +8,7 @@ import type {
   DrainPlan,
   DrainStatus,
   MaintenanceAdmin,
+  MoveProgress,
   NodeUtilisation,
   RebalanceStatus,
   RecoveryStatus,
@@ -45,9 +46,11 @@ export interface ClusterMaintenanceOptions {
   rebalanceTolerance?: number;
   /** A member's admin URL (from its member record), for NotLeader's hint. */
   leaderUrlOf?: (nodeId: number) => string | undefined;
+  /** The move throttle's limit in force (bytes/s), shown in the status of running work; absent = unthrottled. */
+  moveLimit?: () => number;
 }
 
-export type ResolvedClusterMaintenanceOptions = Required<ClusterMaintenanceOptions>;
+export type ResolvedClusterMaintenanceOptions = Required<Omit<ClusterMaintenanceOptions, 'moveLimit'>> & Pick<ClusterMaintenanceOptions, 'moveLimit'>;
 
 export function resolveClusterMaintenanceOptions(options: ClusterMaintenanceOptions): ResolvedClusterMaintenanceOptions {
   const resolved = {
@@ -148,7 +151,7 @@ export class ClusterMaintenance implements MaintenanceAdmin {
     if (!look.member) throw unknownNode(nodeId);
     const worker = this.drains.get(nodeId);
     const progress = worker?.progress.snapshot() ?? { chunksTotal: look.count, chunksDone: 0, bytesTotal: look.bytes, bytesDone: 0, failures: 0, rateBytesPerSec: 0 };
-    return { nodeId, state: look.member.state, progress };
+    return { nodeId, state: look.member.state, progress: this.withLimit(progress, worker !== undefined && look.member.state === 'draining') };
   }
 
   async undrain(nodeId: number): Promise<DrainStatus> {
@@ -200,12 +203,19 @@ export class ClusterMaintenance implements MaintenanceAdmin {
     // A request this leader has not picked up yet (it just took over): the supervisor starts it shortly.
     const state = !this.rebalancer.active && request?.requested === true ? 'running' : this.rebalancer.state;
     if (state !== this.rebalancer.state) void this.supervise();
-    return { state, progress: this.rebalancer.progress.snapshot(), nodes, spread };
+    return { state, progress: this.withLimit(this.rebalancer.progress.snapshot(), state === 'running'), nodes, spread };
   }
 
   async recoveryStatus(): Promise<RecoveryStatus> {
     this.assertLeader();
-    return this.recovery.status();
+    const status = this.recovery.status();
+    return { ...status, progress: this.withLimit(status.progress, status.nodes.length > 0) };
+  }
+
+  /** The throttle's limit in force, added to the progress of work that is running. */
+  private withLimit(progress: MoveProgress, running: boolean): MoveProgress {
+    const limit = this.o.moveLimit?.();
+    return running && limit !== undefined && limit > 0 ? { ...progress, limitBytesPerSec: limit } : progress;
   }
 
   async storageStatus(): Promise<StorageStatus> {
