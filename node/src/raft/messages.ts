@@ -37,7 +37,7 @@ export function carriesOwnTerm(type: MessageType): boolean {
 
 /** Messages that travel with term 0 and are handled whatever the receiver's term (forwarded requests). */
 export function isTermless(type: MessageType): boolean {
-  return type === 'prop' || type === 'readIndex';
+  return type === 'prop' || type === 'readIndex' || type === 'propDropped';
 }
 
 /** A short human-readable line for traces, e.g. "1->2 app term=2 idx=5 n=3". */
@@ -65,6 +65,7 @@ export function describeMessage(m: Message): string {
       s += ` commit=${m.commit}`;
       break;
     case 'prop':
+    case 'propDropped':
       s += ` n=${m.entries.length}`;
       break;
     case 'readIndexResp':

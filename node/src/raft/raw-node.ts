@@ -26,6 +26,7 @@ import {
 import { Raft } from './raft.js';
 import { makeMessage } from './messages.js';
 import { encodeConfChange } from './conf-change-codec.js';
+import { encodeDropReason } from './drop-reason.js';
 import { notLeader } from './follower.js';
 import { ownAppendPersisted } from './leader.js';
 
@@ -99,10 +100,14 @@ export class RawNode {
     try {
       this.raft.step(message);
     } catch (err) {
-      // A proposal or read forwarded by a peer cannot be refused to anyone: its proposer times out.
-      if (message.from !== this.raft.id && (message.type === 'prop' || message.type === 'readIndex') && isStrataError(err)) {
+      if (message.from !== this.raft.id && message.type === 'prop' && isStrataError(err)) {
+        // A forwarded proposal goes back to its proposer with the reason: it never entered a log here,
+        // so the proposer may propose it again at once instead of timing out.
+        this.raft.send({ type: 'propDropped', to: message.from, entries: message.entries, context: encodeDropReason(err) });
         return;
       }
+      // A read forwarded by a peer cannot be refused to anyone: its reader times out.
+      if (message.from !== this.raft.id && message.type === 'readIndex' && isStrataError(err)) return;
       throw err;
     }
   }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Network } from './network-harness.testkit.js';
+import { Network, text } from './network-harness.testkit.js';
+import { decodeDropReason } from './drop-reason.js';
+import type { Message } from './types.js';
 import { isStrataError } from '../platform/errors.js';
 
 describe('leadership transfer', () => {
@@ -52,6 +54,25 @@ describe('leadership transfer', () => {
     expect(catchUp).toBeLessThan(lines.length - 1);
     expect(net.leader()).toBe(3);
     expect(net.get(3).applied).toEqual(['v0', 'v1', 'v2', 'v3', 'v4']);
+  });
+
+  it("sends a follower's proposal refused during a transfer back to it, with the reason, instead of dropping it silently", () => {
+    const net = new Network({ voters: [1, 2, 3] });
+    net.campaign(1);
+    net.isolate(3);
+    net.propose(1, 'v0');
+    net.stabilize();
+    net.node(1).transferLeadership(3); // node 3 is cut off: the transfer stays pending
+    const refusals: Message[] = [];
+    net.rewrite((m) => (m.type === 'propDropped' && refusals.push(m), m));
+    net.startTrace();
+    net.propose(2, 'forwarded'); // a follower forwards it to the leader
+    net.stabilize();
+    expect(net.traced(/prop/)).toEqual(['2->1 prop term=0 n=1', '1->2 propDropped term=0 n=1']);
+    expect(refusals).toHaveLength(1);
+    expect(text(refusals[0]!.entries[0]!.data)).toBe('forwarded');
+    expect(decodeDropReason(refusals[0]!.context)).toMatchObject({ code: 'ProposalDropped', retryable: true, message: expect.stringContaining('leadership is moving to node-3') });
+    expect(net.get(1).applied).toEqual(['v0']);
   });
 
   it('aborts a transfer that does not finish within an election timeout', () => {

@@ -68,6 +68,7 @@ export type MessageType =
   | 'hup' // local: start an election now
   | 'beat' // local: leader sends heartbeats now
   | 'prop' // proposal (local, or forwarded by a follower)
+  | 'propDropped' // a forwarded proposal the receiver refused, back to its proposer (never stepped into Raft)
   | 'app'
   | 'appResp'
   | 'vote'

@@ -68,3 +68,35 @@ describe('ProposalTracker', () => {
     await expect(mine.done).resolves.toBe('mine');
   });
 });
+
+describe('ProposalTracker.renew', () => {
+  it('files a refused proposal under a fresh id with its deadline: the old id answers nothing any more', async () => {
+    const clock = new SimClock();
+    const tracker = new ProposalTracker(clock, { nodeId: 1, incarnation: 7 });
+    const { id, done } = tracker.register(1_000);
+    const outcome = done.then(
+      (value) => ({ value }),
+      (err: unknown) => ({ err }),
+    );
+    await clock.runFor(400);
+    const renewed = tracker.renew(id)!;
+    expect(renewed).toMatchObject({ nodeId: 1, incarnation: 7 });
+    expect(renewed.seq).not.toBe(id.seq);
+    expect(tracker.renew(id)).toBeUndefined(); // a duplicated refusal of the old attempt
+    expect(tracker.resolve(id, 'stale')).toBeUndefined();
+    expect(tracker.pending).toBe(1);
+    await clock.runFor(700); // the original deadline (1 000 ms) still holds
+    expect(await outcome).toMatchObject({ err: { code: 'Timeout' } });
+    expect(tracker.pending).toBe(0);
+    expect(tracker.renew(renewed)).toBeUndefined();
+  });
+
+  it('a renewed proposal is answered under its new id', async () => {
+    const tracker = new ProposalTracker(new SimClock(), { nodeId: 1, incarnation: 7 });
+    const { id, done } = tracker.register(1_000);
+    const renewed = tracker.renew(id)!;
+    expect(tracker.resolve(renewed, 'applied')).toBeDefined();
+    expect(await done).toBe('applied');
+    expect(tracker.renew({ nodeId: 2, incarnation: 7, seq: renewed.seq })).toBeUndefined(); // not ours
+  });
+});

@@ -7,6 +7,8 @@ interface Waiter {
   reject(err: unknown): void;
   timer: TimerHandle;
   startedMs: number;
+  /** The sequence number it is filed under now (renew() moves it). */
+  seq: number;
 }
 
 /**
@@ -28,13 +30,28 @@ export class ProposalTracker {
     const seq = (this.lastSeq = nextSeq(this.lastSeq));
     const id: ProposalId = { nodeId: this.self.nodeId, incarnation: this.self.incarnation, seq };
     const done = new Promise<unknown>((resolve, reject) => {
-      const timer = this.clock.setTimeout(() => {
-        this.waiters.delete(seq);
+      const waiter: Waiter = { resolve, reject, timer: { cancel() {} }, startedMs: this.clock.nowMs(), seq };
+      waiter.timer = this.clock.setTimeout(() => {
+        this.waiters.delete(waiter.seq);
         reject(new StrataError('Timeout', `proposal not applied within ${timeoutMs} ms (it may still take effect)`, { retryable: true }));
       }, timeoutMs);
-      this.waiters.set(seq, { resolve, reject, timer, startedMs: this.clock.nowMs() });
+      this.waiters.set(seq, waiter);
     });
     return { id, done };
+  }
+
+  /**
+   * The proposal `id` was refused before it entered any log: file its waiter (same deadline) under a
+   * fresh id for the next attempt, so that an entry carrying the old id (a duplicated refusal, a
+   * stray copy) can never answer or resubmit it again. Undefined when nobody waits for `id`.
+   */
+  renew(id: ProposalId): ProposalId | undefined {
+    const waiter = this.isOwn(id) ? this.waiters.get(id.seq) : undefined;
+    if (waiter === undefined) return undefined;
+    this.waiters.delete(id.seq);
+    waiter.seq = this.lastSeq = nextSeq(this.lastSeq);
+    this.waiters.set(waiter.seq, waiter);
+    return { nodeId: this.self.nodeId, incarnation: this.self.incarnation, seq: waiter.seq };
   }
 
   /** True if `id` names a proposal of this process (whether or not anybody still waits for it). */

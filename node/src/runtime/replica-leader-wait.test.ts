@@ -27,6 +27,25 @@ describe('Replica while no leader is known', () => {
     await cluster.stopAll();
   });
 
+  it('proposes again when the leader refuses a forwarded proposal (a transfer under way), instead of timing out', async () => {
+    const cluster = await SimCluster.start({ seed: 13, nodes: 3 });
+    const replica = (id: number) => cluster.nodes.get(id)!.replica!;
+    const leader = cluster.leaderId();
+    const [proposer, transferee] = [1, 2, 3].filter((id) => id !== leader);
+    // The leader hands over to a node it cannot reach: it refuses proposals until the transfer gives up
+    // (an election timeout), and the proposer's forwarded proposal is refused there.
+    cluster.partition([transferee!], [leader, proposer!]);
+    void replica(leader)
+      .transferLeadership(transferee)
+      .catch(() => undefined);
+    const startedMs = cluster.clock.nowMs();
+    await cluster.await(replica(proposer!).propose(put('during-transfer')), 1_400, 'the proposal refused during a transfer');
+    expect(cluster.clock.nowMs() - startedMs).toBeLessThan(1_000); // the proposal timeout is 1.5 s
+    expect(cluster.nodes.get(proposer!)!.machine!.inner.getObject(SIM_BUCKET, 'k')?.etag).toBe('during-transfer');
+    expect(cluster.leaderId()).toBe(leader);
+    await cluster.stopAll();
+  });
+
   it('fails the proposal with NotLeader once it waited leaderWaitMs and no leader came', async () => {
     const cluster = await SimCluster.start({ seed: 12, nodes: 3 });
     const replica = (id: number) => cluster.nodes.get(id)!.replica!;

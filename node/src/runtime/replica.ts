@@ -4,6 +4,7 @@ import type { TimerHandle } from '../platform/clock.js';
 import type { JoinRequest, JoinResponse, PeerAddress, TransportHandler } from '../ports/transport.js';
 import type { SnapshotCapture } from '../ports/state-machine.js';
 import { decodeConfChange } from '../raft/conf-change-codec.js';
+import { decodeDropReason } from '../raft/drop-reason.js';
 import { MemoryRaftLog } from '../raft/memory-log.js';
 import { RawNode } from '../raft/raw-node.js';
 import { NONE, type ConfChange, type ConfState, type Entry, type Message, type NodeId, type RaftStatus, type Ready, type Snapshot } from '../raft/types.js';
@@ -175,6 +176,30 @@ export class Replica {
         }
         await this.leaderWait.wait(Math.min(this.options.raft.tickMs, leftMs));
       }
+    }
+  }
+
+  /**
+   * A node we forwarded proposals to refused them (a leadership transfer, no leader known there, too
+   * many uncommitted bytes): they entered no log, so each is proposed again under a fresh id after a
+   * tick (or as soon as a leader is learned), within the usual leader wait; a refusal that waiting
+   * cannot lift fails its proposal now. Without this the proposer waited for its timeout (10 s) and
+   * answered "it may still take effect" for an entry that never existed.
+   */
+  private proposalsDropped(message: Message): void {
+    const reason = decodeDropReason(message.context);
+    for (const entry of message.entries) {
+      if (entry.type !== 'normal') continue;
+      const command = unwrapCommand(entry.data);
+      if (command === undefined) continue;
+      const id = this.proposals.renew(command.id);
+      if (id === undefined) continue; // not ours, answered, timed out, or a duplicate of an earlier refusal
+      if (!waitsForLeader(reason)) {
+        this.proposals.reject(id, reason);
+        continue;
+      }
+      const untilMs = this.options.clock.nowMs() + this.options.leaderWaitMs;
+      void this.leaderWait.wait(this.options.raft.tickMs).then(() => this.submitProposal(id, wrapCommand(id, command.payload), untilMs));
     }
   }
 
@@ -540,6 +565,10 @@ export class Replica {
         const now = this.options.clock.nowMs();
         for (const message of messages) {
           this.lastHeardMs.set(message.from, now);
+          if (message.type === 'propDropped') {
+            this.proposalsDropped(message);
+            continue;
+          }
           try {
             this.node.step(message);
           } catch (err) {
@@ -646,9 +675,9 @@ function isLeaderReplication(message: Message): boolean {
   return message.type === 'app' || message.type === 'heartbeat';
 }
 
-/** A proposal or read request a follower forwards to the leader: it carries no persisted state. */
+/** A proposal or read request a follower forwards to the leader, or a refused one going back: no persisted state. */
 function isForwardedRequest(message: Message): boolean {
-  return message.type === 'prop' || message.type === 'readIndex';
+  return message.type === 'prop' || message.type === 'readIndex' || message.type === 'propDropped';
 }
 
 function pickTransferTarget(status: RaftStatus): NodeId | undefined {

@@ -26,6 +26,7 @@ const messageTypeToPb: Record<MessageType, pb.MessageType> = {
   readIndex: pb.MessageType.MESSAGE_TYPE_READ_INDEX,
   readIndexResp: pb.MessageType.MESSAGE_TYPE_READ_INDEX_RESP,
   checkQuorum: pb.MessageType.MESSAGE_TYPE_CHECK_QUORUM,
+  propDropped: pb.MessageType.MESSAGE_TYPE_PROP_DROPPED,
 };
 
 const messageTypeFromPb = new Map<number, MessageType>(

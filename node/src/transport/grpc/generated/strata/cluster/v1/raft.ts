@@ -64,6 +64,8 @@ export enum MessageType {
   MESSAGE_TYPE_READ_INDEX = 17,
   MESSAGE_TYPE_READ_INDEX_RESP = 18,
   MESSAGE_TYPE_CHECK_QUORUM = 19,
+  /** MESSAGE_TYPE_PROP_DROPPED - A forwarded proposal the receiver refused, sent back to its proposer with the reason in context. */
+  MESSAGE_TYPE_PROP_DROPPED = 20,
   UNRECOGNIZED = -1,
 }
 
