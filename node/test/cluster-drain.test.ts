@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isStrataError } from '../src/platform/errors.js';
-import { adminOf, eventually, loadedCluster } from './cluster-s3-load.js';
+import { adminOf, eventually, leaderMetrics, loadedCluster } from './cluster-s3-load.js';
 
 describe('drain a node under S3 load, then remove it', () => {
   const loaded = loadedCluster({ subnetBase: 210, nodes: 4, bucket: 'drain', objects: 40 });
@@ -31,7 +31,7 @@ describe('drain a node under S3 load, then remove it', () => {
     const drained = await eventually('node-4 drained', () => admin.drainStatus(4), (s) => s.state === 'drained');
     expect(drained.progress.chunksDone).toBeGreaterThanOrEqual(plan.chunks);
     expect((await admin.storageStatus()).nodes.find((n) => n.nodeId === 4)?.chunks).toBe(0);
-    const metrics = await (await fetch(`${(await admin.clusterStatus()).nodes.find((n) => n.role === 'leader')!.adminUrl}/metrics`)).text();
+    const metrics = await leaderMetrics(cluster);
     expect(metrics).toMatch(/strata_data_moved_bytes_total [1-9]/);
 
     await admin.removeNode(4);

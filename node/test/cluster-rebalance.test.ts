@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adminOf, eventually, loadedCluster } from './cluster-s3-load.js';
+import { adminOf, eventually, leaderMetrics, loadedCluster } from './cluster-s3-load.js';
 
 describe('add a 4th node and rebalance under S3 load', () => {
   const loaded = loadedCluster({ subnetBase: 200, nodes: 3, bucket: 'rebalance', objects: 45 });
@@ -29,7 +29,7 @@ describe('add a 4th node and rebalance under S3 load', () => {
     // The planner evens referenced bytes per capacity to within 5%, but chunks differ in size and the load
     // keeps writing (placed by hash) while it runs: chunk counts land within a third of the mean (node-4 was at ~0).
     for (const count of counts) expect(Math.abs(count - mean) / mean).toBeLessThan(1 / 3);
-    const metrics = await (await fetch(`${(await admin.clusterStatus()).nodes.find((n) => n.role === 'leader')!.adminUrl}/metrics`)).text();
+    const metrics = await leaderMetrics(cluster);
     expect(metrics).toMatch(/strata_rebalance_bytes_moved_total [1-9]/);
 
     expect(load.failures).toEqual([]);

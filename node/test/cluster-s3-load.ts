@@ -114,6 +114,13 @@ export function adminOf(cluster: TestCluster): AdminClient {
   return new AdminClient({ endpoints: cluster.liveEndpoints(), timeoutMs: 10_000 });
 }
 
+/** The Prometheus text of the current leader (where the data movers run). */
+export async function leaderMetrics(cluster: TestCluster): Promise<string> {
+  const leader = (await adminOf(cluster).clusterStatus()).nodes.find((n) => n.role === 'leader');
+  if (leader === undefined) throw new Error('no leader in the cluster status');
+  return (await fetch(`${leader.adminUrl}/metrics`)).text();
+}
+
 /** Poll `probe` until `check` passes; throws with the last value after `timeoutMs`. */
 export async function eventually<T>(what: string, probe: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 90_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -1,6 +1,6 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminOf, eventually, S3Load } from './cluster-s3-load.js';
+import { adminOf, eventually, leaderMetrics, S3Load } from './cluster-s3-load.js';
 import { s3Client } from './harness/s3-helpers.js';
 import { TestCluster } from './harness/test-cluster.js';
 
@@ -10,8 +10,7 @@ const BUSY_MB = 1;
 
 /** The leader's strata_data_move_limit_bytes_per_second (decision 0020). */
 async function moveLimit(cluster: TestCluster): Promise<number> {
-  const leader = (await adminOf(cluster).clusterStatus()).nodes.find((n) => n.role === 'leader')!;
-  const text = await (await fetch(`${leader.adminUrl}/metrics`)).text();
+  const text = await leaderMetrics(cluster);
   const match = /^strata_data_move_limit_bytes_per_second (\S+)$/m.exec(text);
   if (match === null) throw new Error('strata_data_move_limit_bytes_per_second is not exported by the leader');
   return Number(match[1]);
