@@ -251,6 +251,7 @@ async function startServer(config: StrataConfig, logger: Logger, runtime: { logs
     erasure: config.data.erasureDataShards === 0 ? 'auto' : { dataShards: config.data.erasureDataShards, parityShards: config.data.erasureParityShards },
     cacheSizeBytes: config.data.cacheSizeBytes,
     compression: config.data.compression,
+    maxConcurrentTransfers: config.data.maxConcurrentTransfers,
   });
   const garbage = new ChunkGarbageCollector({ selfId: node.nodeId, store: chunkStore, metadata, clock, logger: logger.child({ component: 'gc' }) });
   const tuning = { maxConnections: config.network.maxConnections, tcpNoDelay: config.network.tcpNodelay };

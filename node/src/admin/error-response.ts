@@ -21,6 +21,7 @@ const STATUS: Partial<Record<StrataErrorCode, number>> = {
   NoLeader: 503,
   Unavailable: 503,
   ProposalDropped: 503,
+  Overloaded: 503,
   Stopped: 503,
   Timeout: 504,
   NotFound: 404,

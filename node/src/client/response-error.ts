@@ -8,6 +8,7 @@ const KNOWN_CODES: Record<StrataErrorCode, true> = {
   Timeout: true,
   Unavailable: true,
   CapacityExceeded: true,
+  Overloaded: true,
   InvalidArgument: true,
   InvalidConfig: true,
   NotFound: true,
@@ -22,7 +23,7 @@ const KNOWN_CODES: Record<StrataErrorCode, true> = {
 };
 
 /** Codes worth another attempt after a pause: the cluster is electing, busy or starting. */
-export const RETRYABLE_CODES: ReadonlySet<StrataErrorCode> = new Set(['NoLeader', 'Timeout', 'Unavailable', 'ProposalDropped', 'Stopped']);
+export const RETRYABLE_CODES: ReadonlySet<StrataErrorCode> = new Set(['NoLeader', 'Timeout', 'Unavailable', 'ProposalDropped', 'Stopped', 'Overloaded']);
 
 function isKnownCode(code: unknown): code is StrataErrorCode {
   return typeof code === 'string' && Object.hasOwn(KNOWN_CODES, code);

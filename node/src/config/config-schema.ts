@@ -51,6 +51,7 @@ export const KEYS: readonly KeySpec[] = [
   spec('data', 'recovery_timeout', d.duration('10m', 1), (c, v) => (c.data.recoveryTimeoutMs = v)),
   spec('data', 'move_throttle_mb_per_sec', d.positiveNumber, (c, v) => (c.data.moveThrottleMbPerSec = v)),
   spec('data', 'move_throttle_busy_mb_per_sec', d.positiveNumber, (c, v) => (c.data.moveThrottleBusyMbPerSec = v)),
+  spec('data', 'max_concurrent_transfers', d.integer(1), (c, v) => (c.data.maxConcurrentTransfers = v)),
   spec('data', 'compression', d.oneOf(CONFIG_COMPRESSIONS), (c, v) => (c.data.compression = v)),
 
   spec('metadata', 'rocksdb_cache_size', d.size, (c, v) => (c.metadata.rocksdbCacheSizeBytes = v)),

@@ -40,6 +40,8 @@ export interface DataSection {
   moveThrottleMbPerSec: number;
   /** Strata's own: what moves slow down to while an S3 gateway is busy (at most moveThrottleMbPerSec). */
   moveThrottleBusyMbPerSec: number;
+  /** Strata's own: erasure-coded object reads and writes a gateway runs at once; more wait in line. */
+  maxConcurrentTransfers: number;
   /** Strata's own: compression of the erasure-coded data of NEW objects; existing objects keep theirs. */
   compression: ConfigCompression;
 }
@@ -126,7 +128,7 @@ export function defaultConfig(): StrataConfig {
       adminPort: 9090,
       s3Port: 9080,
     },
-    data: { cacheSizeBytes: 64 * MiB, erasureDataShards: 0, erasureParityShards: 0, stripeSizeBytes: MiB, inlineThresholdBytes: 16 * 1024, recoveryTimeoutMs: 10 * 60_000, moveThrottleMbPerSec: 64, moveThrottleBusyMbPerSec: 8, compression: 'none' },
+    data: { cacheSizeBytes: 64 * MiB, erasureDataShards: 0, erasureParityShards: 0, stripeSizeBytes: MiB, inlineThresholdBytes: 16 * 1024, recoveryTimeoutMs: 10 * 60_000, moveThrottleMbPerSec: 64, moveThrottleBusyMbPerSec: 8, maxConcurrentTransfers: 8, compression: 'none' },
     metadata: {
       rocksdbCacheSizeBytes: 64 * MiB,
       // The guide's low-latency profile (100-200ms, 30ms beats) assumes idle machines. On a loaded

@@ -10,6 +10,7 @@ import { readBodyHead } from './body-head.js';
 import { BodyMeter, COMPRESSION_SAMPLE_BYTES, gzipBoundBytes, gzipPieces, worthCompressing } from './data-compression.js';
 import { randomHexId } from './random-id.js';
 import { StripeSource } from './stripe-source.js';
+import type { TransferSlots } from './transfer-slots.js';
 import { withTimeout } from './with-timeout.js';
 
 export interface WriteDataInput {
@@ -42,7 +43,10 @@ type Options = Pick<
   | 'placementWaitMs'
   | 'createCodec'
   | 'compression'
->;
+> & {
+  /** [data] max_concurrent_transfers: an erasure-coded write waits for a slot; absent = no limit. */
+  transfers?: TransferSlots;
+};
 
 /** The uncompressed body as seen by the writer: ETag and size are of these bytes. */
 interface PlainBody {
@@ -57,11 +61,9 @@ interface PlainBody {
  * the error is rethrown, so no manifest can point at partial data.
  */
 export async function writeData(options: Options, input: WriteDataInput): Promise<WrittenData> {
-  // A body known to be big gets its placement before a byte is read: Unavailable costs the client nothing.
-  const patience = new PlacementPatience(options);
-  let plan = input.sizeBytes !== undefined && input.sizeBytes > options.inlineThresholdBytes ? await patience.plan(input.sizeBytes) : undefined;
   let body = input.body;
-  if (plan === undefined) {
+  const big = input.sizeBytes !== undefined && input.sizeBytes > options.inlineThresholdBytes;
+  if (!big) {
     // Read up to threshold+1 bytes to learn whether the body fits inline.
     const head = await readBodyHead(input.body, options.inlineThresholdBytes);
     if (head.ended) {
@@ -70,9 +72,21 @@ export async function writeData(options: Options, input: WriteDataInput): Promis
       checkBody(data.byteLength, md5, input);
       return { layout: { kind: 'inline', data: data.toString('base64') }, sizeBytes: data.byteLength, md5, chunks: [] };
     }
-    plan = await patience.plan(input.sizeBytes);
     body = head.replay();
   }
+  // Only erasure-coded writes hold stripes and blocks in flight, so only they wait for a transfer slot.
+  const release = await options.transfers?.acquire();
+  try {
+    return await writeChunked(options, input, body);
+  } finally {
+    release?.();
+  }
+}
+
+async function writeChunked(options: Options, input: WriteDataInput, body: AsyncIterable<Uint8Array>): Promise<WrittenData> {
+  // The placement is made before the rest of the body is read: Unavailable costs the client nothing.
+  const patience = new PlacementPatience(options);
+  const plan = await patience.plan(input.sizeBytes);
   let compress = false;
   if (options.compression === 'gzip') {
     const sample = await readBodyHead(body, COMPRESSION_SAMPLE_BYTES);

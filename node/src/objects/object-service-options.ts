@@ -47,6 +47,13 @@ export interface ObjectServiceOptions {
   cacheSizeBytes?: number;
   /** [data] compression of the erasure-coded data of new objects (default 'none'); inline objects are never compressed. */
   compression?: CompressionSetting;
+  /**
+   * [data] max_concurrent_transfers: erasure-coded object reads and writes this gateway runs at once
+   * (default 8); more wait in line, up to transferWaitMs, then fail as Overloaded (S3 SlowDown).
+   */
+  maxConcurrentTransfers?: number;
+  /** Longest a transfer waits for a slot (default 30 s). */
+  transferWaitMs?: number;
   /** The codec new layouts are written with. */
   createCodec?: (scheme: ErasureScheme) => ErasureCodec;
   /** The codec a stored layout names (throws Corruption for an unknown id). */
@@ -70,6 +77,8 @@ export function resolveObjectServiceOptions(options: ObjectServiceOptions): Reso
     minPartSizeBytes: 5 * MIB,
     cacheSizeBytes: 0,
     compression: 'none',
+    maxConcurrentTransfers: 8,
+    transferWaitMs: 30_000,
     createCodec: createErasureCodec,
     codecForLayout: erasureCodecForLayout,
     ...stripUndefined(options),
@@ -84,6 +93,8 @@ export function resolveObjectServiceOptions(options: ObjectServiceOptions): Reso
   positive('placementWaitMs', resolved.placementWaitMs, 0);
   positive('minPartSizeBytes', resolved.minPartSizeBytes, 0);
   positive('cacheSizeBytes', resolved.cacheSizeBytes, 0);
+  positive('maxConcurrentTransfers', resolved.maxConcurrentTransfers, 1);
+  positive('transferWaitMs', resolved.transferWaitMs, 1);
   if (resolved.compression !== 'none' && resolved.compression !== 'gzip') {
     throw new StrataError('InvalidConfig', `object service option compression must be none or gzip, got ${String(resolved.compression)}`);
   }

@@ -24,6 +24,7 @@ import { readObject } from './object-reader.js';
 import { checkPreconditions, resolveRange, type RangeRequest } from './preconditions.js';
 import { randomHexId } from './random-id.js';
 import { StripeCache } from './stripe-cache.js';
+import { releasingAtEnd, TransferSlots } from './transfer-slots.js';
 
 /** Refusals applied by the state machine: the command definitely did not take effect. */
 const DEFINITE_REFUSALS = new Set(['NotFound', 'Conflict', 'InvalidArgument', 'AlreadyExists']);
@@ -42,12 +43,15 @@ export class StrataObjectService implements ObjectService {
   /** The [data] cache_size read cache (off at size 0). */
   readonly stripeCache: StripeCache;
   private readonly readOptions: Parameters<typeof readObject>[0];
+  /** [data] max_concurrent_transfers. */
+  readonly transfers: TransferSlots;
 
   constructor(options: ObjectServiceOptions) {
     this.o = resolveObjectServiceOptions(options);
     const m = this.o.metrics;
     this.stripeCache = new StripeCache({ capacityBytes: this.o.cacheSizeBytes, metrics: m });
     this.readOptions = { ...this.o, stripeCache: this.stripeCache };
+    this.transfers = new TransferSlots({ limit: this.o.maxConcurrentTransfers, waitMs: this.o.transferWaitMs, clock: this.o.clock, metrics: m });
     this.reads = m.counter('strata_data_reads_total', 'Object reads (GET) served by this node.');
     this.writes = m.counter('strata_data_writes_total', 'Object writes (PUT, part uploads, copies) stored by this node.');
     this.bytesRead = m.counter('strata_data_bytes_read', 'Object bytes served by this node.');
@@ -79,12 +83,7 @@ export class StrataObjectService implements ObjectService {
   }
 
   async getObject(bucket: string, key: string, options: { range?: RangeRequest; preconditions?: Preconditions } = {}): Promise<GetObjectResult> {
-    const manifest = await this.currentObject(bucket, key);
-    checkPreconditions(manifest, options.preconditions);
-    const range = options.range ? resolveRange(options.range, manifest.sizeBytes) : undefined;
-    this.reads.inc();
-    const body = this.countRead(readObject(this.readOptions, manifest, range?.start ?? 0, range?.end ?? manifest.sizeBytes - 1));
-    return range ? { head: toHead(key, manifest), range, body } : { head: toHead(key, manifest), body };
+    return this.openObject(bucket, key, options, this.transfers);
   }
 
   async headObject(bucket: string, key: string, options: { preconditions?: Preconditions } = {}): Promise<ObjectHead> {
@@ -288,7 +287,7 @@ export class StrataObjectService implements ObjectService {
   }
 
   private async write(input: WriteDataInput): Promise<WrittenData> {
-    const written = await writeData(this.o, input);
+    const written = await writeData({ ...this.o, transfers: this.transfers }, input);
     this.writes.inc();
     this.bytesWritten.inc(written.sizeBytes);
     return written;
@@ -319,10 +318,33 @@ export class StrataObjectService implements ObjectService {
     return manifest;
   }
 
-  /** A copy source: its conditions fail with PreconditionFailed (never NotModified, as S3 does). */
+  /**
+   * The object's head and a body that reads it. An erasure-coded object waits for a transfer slot
+   * (before the caller answers, so a refusal is still a proper error), which its body gives back.
+   */
+  private async openObject(
+    bucket: string,
+    key: string,
+    options: { range?: RangeRequest; preconditions?: Preconditions },
+    transfers: TransferSlots | undefined,
+  ): Promise<GetObjectResult> {
+    const manifest = await this.currentObject(bucket, key);
+    checkPreconditions(manifest, options.preconditions);
+    const range = options.range ? resolveRange(options.range, manifest.sizeBytes) : undefined;
+    const release = manifest.layout?.kind === 'inline' ? undefined : await transfers?.acquire();
+    this.reads.inc();
+    const read = this.countRead(readObject(this.readOptions, manifest, range?.start ?? 0, range?.end ?? manifest.sizeBytes - 1));
+    const body = release === undefined ? read : releasingAtEnd(release, read);
+    return range ? { head: toHead(key, manifest), range, body } : { head: toHead(key, manifest), body };
+  }
+
+  /**
+   * A copy source: its conditions fail with PreconditionFailed (never NotModified, as S3 does). It takes
+   * no transfer slot of its own: the copy's write holds one, and a copy holding two could wait on itself.
+   */
   private async getSource(bucket: string, key: string, preconditions: Preconditions | undefined, range?: ByteRange): Promise<GetObjectResult> {
     try {
-      return await this.getObject(bucket, key, { ...optional('preconditions', preconditions), ...optional('range', range) });
+      return await this.openObject(bucket, key, { ...optional('preconditions', preconditions), ...optional('range', range) }, undefined);
     } catch (error) {
       if (isStrataError(error, 'Conflict') && error.details.reason === 'NotModified') throw preconditionFailed('the copy source does not meet its conditions');
       throw error;

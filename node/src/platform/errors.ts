@@ -9,6 +9,8 @@ export type StrataErrorCode =
   | 'Timeout'
   | 'Unavailable'
   | 'CapacityExceeded'
+  /** This node has as much work of the kind as it takes at once, and the request waited its turn too long. */
+  | 'Overloaded'
   | 'InvalidArgument'
   | 'InvalidConfig'
   | 'NotFound'

@@ -100,6 +100,7 @@ export function toS3Error(err: unknown): MappedError {
       case 'NotLeader':
       case 'NoLeader':
       case 'ProposalDropped':
+      case 'Overloaded':
         return { error: new S3Error('SlowDown', undefined, {}, { cause: err }), unexpected: false };
       case 'Unavailable':
       case 'Timeout':

@@ -97,6 +97,7 @@ describe('error table', () => {
     [new StrataError('InvalidArgument', 'x'), 'InvalidArgument', false],
     [new StrataError('Unavailable', 'x'), 'ServiceUnavailable', false],
     [new StrataError('NotLeader', 'x'), 'SlowDown', false],
+    [new StrataError('Overloaded', 'x'), 'SlowDown', false],
     [new StrataError('CapacityExceeded', 'x'), 'InsufficientStorage', false],
     [new StrataError('Corruption', 'x'), 'InternalError', true],
     [new StrataError('Conflict', 'x', { details: { reason: 'Weird' } }), 'InternalError', true],

@@ -98,6 +98,7 @@ export interface DataConfig {
   recovery_timeout?: string;
   move_throttle_mb_per_sec?: number;
   move_throttle_busy_mb_per_sec?: number;
+  max_concurrent_transfers?: number;
 }
 
 export interface MetadataConfig {
@@ -297,7 +298,7 @@ export const FIELD_LISTS: Readonly<Record<string, readonly string[]>> = {
   'spec.storage': fields<StorageSpec>()(['size', 'storageClassName', 'deleteClaimsOnScaleIn']),
   'spec.erasure': fields<ErasureSpec>()(['dataShards', 'parityShards']),
   'spec.config': fields<ConfigOverrides>()(['log_level', 'data', 'metadata', 'storage', 'network', 'scrub']),
-  'spec.config.data': fields<DataConfig>()(['cache_size', 'stripe_size', 'inline_threshold', 'compression', 'recovery_timeout', 'move_throttle_mb_per_sec', 'move_throttle_busy_mb_per_sec']),
+  'spec.config.data': fields<DataConfig>()(['cache_size', 'stripe_size', 'inline_threshold', 'compression', 'recovery_timeout', 'move_throttle_mb_per_sec', 'move_throttle_busy_mb_per_sec', 'max_concurrent_transfers']),
   'spec.config.metadata': fields<MetadataConfig>()([
     'rocksdb_cache_size', 'election_timeout_min', 'election_timeout_max', 'heartbeat_interval',
     'snapshot_interval_entries', 'snapshot_keep_entries', 'voters',

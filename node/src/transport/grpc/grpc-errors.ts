@@ -19,6 +19,7 @@ const statusByCode: Record<StrataErrorCode, status> = {
   Timeout: status.DEADLINE_EXCEEDED,
   Unavailable: status.UNAVAILABLE,
   CapacityExceeded: status.RESOURCE_EXHAUSTED,
+  Overloaded: status.RESOURCE_EXHAUSTED,
   InvalidArgument: status.INVALID_ARGUMENT,
   InvalidConfig: status.INVALID_ARGUMENT,
   NotFound: status.NOT_FOUND,
