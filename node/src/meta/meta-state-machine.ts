@@ -5,7 +5,7 @@ import { decodeMetaCommand, noSuchBucket, normalizeEtag, refuse, type MetaComman
 import { MultipartUploads, type UploadListQuery } from './multipart-uploads.js';
 import { listObjectPage, type ObjectPage, type ObjectPageQuery } from './object-listing.js';
 import { newOrderedMap, type OrderedMap } from './ordered-map.js';
-import { readSnapshot, writeSnapshotInSlices, writeSnapshotNow, yieldToEventLoop, type CapturedState, type Pause, type SnapshotCapture } from './snapshot-format.js';
+import { readSnapshot, writeSnapshotTo, writeSnapshotNow, yieldToEventLoop, type CapturedState, type Pause, type SnapshotCapture } from './snapshot-format.js';
 import type { BucketRecord, MemberRecord, MemberState, MultipartUploadRecord, ObjectEntry, ObjectManifest, PartRecord } from './records.js';
 
 /** A Raft membership change as the metadata records it (the runtime passes the address it carried). */
@@ -232,12 +232,12 @@ export class MetaStateMachine {
   }
 
   /**
-   * The state as of now, captured in O(buckets + uploads); serialize() then writes the same bytes
-   * snapshot() would have, in slices (snapshot-format.ts), while later commands keep being applied.
+   * The state as of now, captured in O(buckets + uploads); writeTo() then hands out the same bytes
+   * snapshot() would have, a page at a time (snapshot-format.ts), while later commands keep being applied.
    */
   captureSnapshot(): SnapshotCapture {
     const state = this.capture();
-    return { serialize: (signal) => writeSnapshotInSlices(state, this.pause, signal) };
+    return { writeTo: (out, signal) => writeSnapshotTo(state, out, this.pause, signal) };
   }
 
   private capture(): CapturedState {

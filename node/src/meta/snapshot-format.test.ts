@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeMetaCommand, type MetaCommand } from './commands.js';
 import { MetaStateMachine } from './meta-state-machine.js';
 import type { ObjectManifest } from './records.js';
+import type { SnapshotCapture } from './snapshot-format.js';
 
 const inline = (text: string): ObjectManifest => ({
   sizeBytes: text.length, etag: `e-${text.length}`, lastModifiedMs: 5, layout: { kind: 'inline', data: Buffer.from(text).toString('base64') },
@@ -42,6 +43,16 @@ function populated(pause?: () => Promise<void>): MetaStateMachine {
   return sm;
 }
 
+/** What a capture hands out, each slice copied (the writer reuses its pages), and the slices' sizes. */
+async function collect(capture: SnapshotCapture, signal?: AbortSignal): Promise<{ bytes: Buffer; slices: number[]; count: number }> {
+  const copies: Buffer[] = [];
+  const count = await capture.writeTo(async (slice) => {
+    copies.push(Buffer.from(slice));
+    await new Promise((resolve) => setImmediate(resolve)); // a file write takes a while
+  }, signal);
+  return { bytes: Buffer.concat(copies), slices: copies.map((c) => c.length), count };
+}
+
 describe('metadata snapshots written in slices', () => {
   it('gives the bytes snapshot() gave at capture time, while later commands change the state', async () => {
     let pauses = 0;
@@ -57,15 +68,29 @@ describe('metadata snapshots written in slices', () => {
       { op: 'createBucket', name: 'later', createdMs: 9 },
       { op: 'setRebalance', requested: false, requestedMs: 7 },
     ]);
-    const written = Buffer.from(await capture.serialize());
+    const { bytes: written, count } = await collect(capture);
     expect(written.equals(atCapture)).toBe(true);
+    expect(count).toBe(written.length);
     expect(pauses).toBeGreaterThanOrEqual(2);
     expect(written.equals(Buffer.from(sm.snapshot()))).toBe(false);
   });
 
+  it('hands the bytes out a page (1 MiB) at a time, and a frame bigger than a page whole', async () => {
+    const sm = populated();
+    const huge = 'y'.repeat(1_500_000); // 2 MB of base64: more than a page
+    applyAll(sm, [{ op: 'putObject', bucket: 'photos', key: 'huge', manifest: inline(huge) }]);
+    const { bytes, slices } = await collect(sm.captureSnapshot());
+    expect(bytes.equals(Buffer.from(sm.snapshot()))).toBe(true);
+    expect(slices.length).toBeGreaterThan(8);
+    expect(slices.filter((n) => n > 1024 * 1024)).toEqual([Buffer.from(huge).toString('base64').length]);
+    const copy = new MetaStateMachine();
+    copy.restore(bytes);
+    expect(copy.getObject('photos', 'huge')?.layout).toEqual(inline(huge).layout);
+  });
+
   it('writes format 3, which restores to the same state', async () => {
     const sm = populated();
-    const bytes = await sm.captureSnapshot().serialize();
+    const { bytes } = await collect(sm.captureSnapshot());
     expect(Buffer.from(bytes).subarray(0, 4).toString('latin1')).toBe('SMS3');
     const copy = new MetaStateMachine();
     copy.restore(bytes);
@@ -104,7 +129,7 @@ describe('metadata snapshots written in slices', () => {
   it('stops with the abort reason when aborted between slices', async () => {
     const sm = populated();
     const controller = new AbortController();
-    const serializing = sm.captureSnapshot().serialize(controller.signal);
+    const serializing = collect(sm.captureSnapshot(), controller.signal);
     controller.abort(new Error('node stopping'));
     await expect(serializing).rejects.toThrow('node stopping');
   });

@@ -10,9 +10,10 @@
  *
  * Why binary: small objects live inline (base64) in the manifests, so a state of 20k 4 KiB objects is
  * 112 MB, and JSON.stringify + UTF-8 encoding of it took 0.45 s. Here the inline data is copied as bytes
- * and only the small rest goes through JSON. The writer pauses after each ~1 MiB of work so requests and
- * Raft run in between, and it works from a capture: B+trees cloned copy-on-write (records are never
- * changed in place), so later commands do not change what is written.
+ * and only the small rest goes through JSON. The writer hands the bytes out a 1 MiB page at a time (to
+ * the snapshot file) and pauses after each ~1 MiB of work so requests and Raft run in between. It works
+ * from a capture: B+trees cloned copy-on-write (records are never changed in place), so later commands
+ * do not change what is written.
  */
 import { StrataError } from '../platform/errors.js';
 import type { RebalanceRequest } from './commands.js';
@@ -46,10 +47,13 @@ export interface DecodedSnapshot {
   rebalance?: RebalanceRequest;
 }
 
+/** Takes one slice of a snapshot's bytes; the slice may be reused once the promise resolves. */
+export type SnapshotOut = (slice: Uint8Array) => Promise<void>;
+
 /** A captured state, written when asked (the runtime's port has the same shape). */
 export interface SnapshotCapture {
-  /** Rejects with the signal's reason when aborted. */
-  serialize(signal?: AbortSignal): Promise<Uint8Array>;
+  /** Hands the bytes to `out` slice by slice; resolves with their count; rejects with the signal's reason when aborted. */
+  writeTo(out: SnapshotOut, signal?: AbortSignal): Promise<number>;
 }
 
 /** Gives the event loop a turn; the simulator passes a microtask so its runs stay deterministic. */
@@ -59,76 +63,48 @@ export const yieldToEventLoop: Pause = () => new Promise((resolve) => setImmedia
 
 const MAGIC = Buffer.from('SMS3', 'latin1');
 const NOT_INLINE = 0xffffffff;
+/** Bytes are gathered in pages of this size and handed out a page at a time (one more for a bigger frame). */
+const PAGE_BYTES = 1024 * 1024;
 /** The writer pauses after about this much work (bytes written, or JSON text made). */
 const SLICE_BYTES = 1024 * 1024;
 
 /**
- * Where the snapshot's parts go. It is written in two passes over the capture: the first makes the JSON
- * frames and adds up the size, the second writes into one buffer of exactly that size (no growing list
- * of blocks to concatenate: that touched twice the memory and cost a third of the time).
+ * Where the snapshot's parts go: pages of PAGE_BYTES, handed out between objects and then reused, so a
+ * snapshot of any size holds about two pages (a state of 20k inline 4 KiB objects is 113 MB; writing it
+ * into one buffer of that size was the biggest spike of a node's memory).
  */
-interface Sink {
-  frame(make: () => string): void;
-  u32(n: number): void;
-  latin1(text: string): void;
-  /** Work done since the last call to takeWork(). */
-  takeWork(): number;
-}
-
-class Measure implements Sink {
-  readonly texts: string[] = [];
-  bytes = MAGIC.length;
+class PageSink {
+  /** Filled pages (or one piece bigger than a page, `page` absent) not yet handed out. */
+  readonly filled: { bytes: Buffer; page?: Buffer }[] = [];
+  private page: Buffer;
+  private at = 0;
+  private readonly spare: Buffer[] = [];
+  bytes = 0;
   private work = 0;
+
+  constructor() {
+    this.page = Buffer.allocUnsafe(PAGE_BYTES);
+    this.at = MAGIC.copy(this.page, 0);
+    this.bytes = this.at;
+  }
 
   frame(make: () => string): void {
     const text = make();
-    this.texts.push(text);
-    this.bytes += 4 + Buffer.byteLength(text, 'utf8');
+    const bytes = Buffer.byteLength(text, 'utf8');
+    this.u32(bytes);
+    this.put(text, 'utf8', bytes);
     this.work += text.length;
   }
 
-  u32(): void {
+  u32(n: number): void {
+    if (PAGE_BYTES - this.at < 4) this.endPage();
+    this.page.writeUInt32BE(n, this.at);
+    this.at += 4;
     this.bytes += 4;
   }
 
   latin1(text: string): void {
-    this.bytes += text.length;
-  }
-
-  takeWork(): number {
-    const work = this.work;
-    this.work = 0;
-    return work;
-  }
-}
-
-class Write implements Sink {
-  readonly buf: Buffer;
-  private at = MAGIC.length;
-  private nextText = 0;
-  private work = 0;
-
-  constructor(private readonly measured: Measure) {
-    this.buf = Buffer.allocUnsafe(measured.bytes);
-    MAGIC.copy(this.buf, 0);
-  }
-
-  frame(): void {
-    const text = this.measured.texts[this.nextText++]!;
-    const bytes = this.buf.write(text, this.at + 4, 'utf8');
-    this.buf.writeUInt32BE(bytes, this.at);
-    this.at += 4 + bytes;
-    this.work += 4 + bytes;
-  }
-
-  u32(n: number): void {
-    this.buf.writeUInt32BE(n, this.at);
-    this.at += 4;
-  }
-
-  latin1(text: string): void {
-    this.buf.write(text, this.at, text.length, 'latin1');
-    this.at += text.length;
+    this.put(text, 'latin1', text.length);
     this.work += text.length;
   }
 
@@ -138,14 +114,39 @@ class Write implements Sink {
     return work;
   }
 
-  finish(): Buffer {
-    if (this.at !== this.buf.length) throw new Error(`snapshot writer: ${this.at} bytes written, ${this.buf.length} measured`);
-    return this.buf;
+  /** Hands the last, partly filled page to `filled` too. */
+  finish(): void {
+    this.endPage();
+  }
+
+  /** A page handed out and written: its memory serves the next one. */
+  recycle(piece: { page?: Buffer }): void {
+    if (piece.page !== undefined) this.spare.push(piece.page);
+  }
+
+  private put(text: string, encoding: 'utf8' | 'latin1', bytes: number): void {
+    this.bytes += bytes;
+    if (bytes > PAGE_BYTES - this.at) {
+      this.endPage();
+      if (bytes > PAGE_BYTES) {
+        this.filled.push({ bytes: Buffer.from(text, encoding) });
+        return;
+      }
+    }
+    this.page.write(text, this.at, bytes, encoding);
+    this.at += bytes;
+  }
+
+  private endPage(): void {
+    if (this.at === 0) return;
+    this.filled.push({ bytes: this.page.subarray(0, this.at), page: this.page });
+    this.page = this.spare.pop() ?? Buffer.allocUnsafe(PAGE_BYTES);
+    this.at = 0;
   }
 }
 
 /** Feeds the snapshot's parts to a sink, in format order; yields after each object (a possible pause). */
-function* visit(state: CapturedState, sink: Sink): Generator<void> {
+function* visit(state: CapturedState, sink: PageSink): Generator<void> {
   const { clusterId, members, rebalance } = state;
   sink.frame(() => JSON.stringify({ clusterId, members, ...(rebalance === undefined ? {} : { rebalance }), bucketCount: state.buckets.length }));
   for (const bucket of state.buckets) {
@@ -167,31 +168,41 @@ function* visit(state: CapturedState, sink: Sink): Generator<void> {
 
 /** The whole snapshot at once (bootstrap, backups, tests). */
 export function writeSnapshotNow(state: CapturedState): Uint8Array {
-  const measure = new Measure();
-  for (const _ of visit(state, measure));
-  const write = new Write(measure);
-  for (const _ of visit(state, write));
-  return write.finish();
+  const sink = new PageSink();
+  for (const _ of visit(state, sink));
+  sink.finish();
+  return Buffer.concat(
+    sink.filled.map((piece) => piece.bytes),
+    sink.bytes,
+  );
 }
 
-/** The same bytes as writeSnapshotNow, pausing after each ~1 MiB of work; rejects with the signal's reason if aborted. */
-export async function writeSnapshotInSlices(state: CapturedState, pause: Pause, signal?: AbortSignal): Promise<Uint8Array> {
-  const measure = new Measure();
-  await drive(visit(state, measure), measure, pause, signal);
-  const write = new Write(measure);
-  await drive(visit(state, write), write, pause, signal);
-  return write.finish();
-}
-
-async function drive(steps: Generator<void>, sink: Sink, pause: Pause, signal?: AbortSignal): Promise<void> {
+/**
+ * The same bytes as writeSnapshotNow, handed to `out` a page at a time (each awaited before its memory is
+ * reused), pausing after each ~1 MiB of work; rejects with the signal's reason if aborted.
+ */
+export async function writeSnapshotTo(state: CapturedState, out: SnapshotOut, pause: Pause, signal?: AbortSignal): Promise<number> {
+  const sink = new PageSink();
+  const handOut = async (): Promise<void> => {
+    while (sink.filled.length > 0) {
+      const piece = sink.filled.shift()!;
+      await out(piece.bytes);
+      sink.recycle(piece);
+      signal?.throwIfAborted();
+    }
+  };
   let work = 0;
-  for (const _ of steps) {
+  for (const _ of visit(state, sink)) {
+    if (sink.filled.length > 0) await handOut();
     work += sink.takeWork();
     if (work < SLICE_BYTES) continue;
     work = 0;
     await pause();
     signal?.throwIfAborted();
   }
+  sink.finish();
+  await handOut();
+  return sink.bytes;
 }
 
 /** Reads a snapshot of any format (1 and 2: JSON; 3: binary); Corruption when it cannot be read. */

@@ -1,4 +1,18 @@
-import type { Entry, HardState, Snapshot } from '../raft/types.js';
+import type { Entry, HardState, Snapshot, SnapshotMetadata } from '../raft/types.js';
+
+/**
+ * Writes a snapshot's bytes by handing them to `out` one slice after the other, awaiting each (a slice
+ * may be reused once its promise resolves); resolves with the byte count.
+ */
+export type SnapshotWriter = (out: (slice: Uint8Array) => Promise<void>) => Promise<number>;
+
+/** A writer of bytes already in memory (a snapshot received whole, tests). */
+export function writerOf(data: Uint8Array): SnapshotWriter {
+  return async (out) => {
+    if (data.byteLength > 0) await out(data);
+    return data.byteLength;
+  };
+}
 
 /** What a node finds on disk when it starts. */
 export interface PersistedLog {
@@ -30,10 +44,11 @@ export interface LogStore {
   save(batch: LogSaveBatch, sync: boolean): Promise<void>;
   /**
    * Persist a snapshot taken locally (it covers entries this store holds) without holding up the save()s
-   * made while it is written; resolves once it is durable. One no newer than the stored snapshot by then
+   * made while it is written; resolves once it is durable. `write` hands over its bytes a slice at a
+   * time, so the whole snapshot is never in memory at once. One no newer than the stored snapshot by then
    * is dropped. The previous snapshot stays readable until this one is complete.
    */
-  saveSnapshot(snapshot: Snapshot): Promise<void>;
+  saveSnapshot(metadata: SnapshotMetadata, write: SnapshotWriter): Promise<void>;
   /**
    * The current durable snapshot read back from storage (checksum verified), or undefined if there is
    * none. A save made meanwhile may make a newer one current, or fail the read of the one it replaced.

@@ -25,7 +25,7 @@ export interface StateMachine<Result = unknown> {
   bootstrap(clusterId: string, self: { id: number; address: string; zone?: string; adminUrl?: string }): void;
   snapshot(): Uint8Array;
   /**
-   * Capture the state as of now, cheaply; its serialize() yields the bytes snapshot() would have given
+   * Capture the state as of now, cheaply; its writeTo() yields the bytes snapshot() would have given
    * at capture time, without holding the event loop for the whole state, while later entries are applied.
    */
   captureSnapshot(): SnapshotCapture;
@@ -33,6 +33,9 @@ export interface StateMachine<Result = unknown> {
 }
 
 export interface SnapshotCapture {
-  /** Rejects with the signal's reason when aborted (the node is stopping). */
-  serialize(signal?: AbortSignal): Promise<Uint8Array>;
+  /**
+   * Hands the bytes to `out` slice by slice, awaiting each (a slice may be reused once its promise
+   * resolves); resolves with their count. Rejects with the signal's reason when aborted (the node is stopping).
+   */
+  writeTo(out: (slice: Uint8Array) => Promise<void>, signal?: AbortSignal): Promise<number>;
 }

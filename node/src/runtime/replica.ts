@@ -7,7 +7,7 @@ import { decodeConfChange } from '../raft/conf-change-codec.js';
 import { decodeDropReason } from '../raft/drop-reason.js';
 import { MemoryRaftLog } from '../raft/memory-log.js';
 import { RawNode } from '../raft/raw-node.js';
-import { NONE, type ConfChange, type ConfState, type Entry, type Message, type NodeId, type RaftStatus, type Ready, type Snapshot } from '../raft/types.js';
+import { NONE, type ConfChange, type ConfState, type Entry, type Message, type NodeId, type RaftStatus, type Ready, type Snapshot, type SnapshotMetadata } from '../raft/types.js';
 import { newIncarnation, unwrapCommand, wrapCommand, type ProposalId } from './command-envelope.js';
 import { decodeMemberContext, encodeMemberContext } from './member-context.js';
 import { ConfChangeWaiters } from './conf-change-waiters.js';
@@ -19,6 +19,9 @@ import { resolveReplicaOptions, type ReplicaOptions, type ReplicaOptionsInput } 
 import type { Clock } from '../platform/clock.js';
 import type { Random } from '../platform/random.js';
 
+
+/** The in-memory log's copy of a snapshot taken locally: its bytes are only ever on disk. */
+const EMPTY_SNAPSHOT_DATA = new Uint8Array(0);
 
 export interface ReplicaStatus {
   nodeId: NodeId;
@@ -452,8 +455,9 @@ export class Replica {
     if (this.applied - this.log.snapshot().metadata.index < this.options.snapshotEveryEntries) return;
     const index = this.applied;
     const conf = this.node.status().conf;
+    const metadata: SnapshotMetadata = { index, term: this.log.term(index), conf: { voters: [...conf.voters], learners: [...conf.learners] } };
     const capture = this.options.stateMachine.captureSnapshot();
-    this.snapshotting = this.takeSnapshot(index, conf, capture)
+    this.snapshotting = this.takeSnapshot(metadata, capture)
       .catch((err: unknown) => {
         if (this.stopped) return;
         this.options.logger.error({ err, index }, 'taking a snapshot failed; stopping the node');
@@ -464,22 +468,26 @@ export class Replica {
       .finally(() => (this.snapshotting = undefined));
   }
 
-  private async takeSnapshot(index: number, conf: ConfState, capture: SnapshotCapture): Promise<void> {
+  /**
+   * Streams the captured state into the log store (never whole in memory: 0018), then makes it the
+   * in-memory log's snapshot, already released: a follower that needs it gets it read back from disk.
+   */
+  private async takeSnapshot(metadata: SnapshotMetadata, capture: SnapshotCapture): Promise<void> {
     const { keepEntriesAfterSnapshot, logStore, clock } = this.options;
+    const { index, conf } = metadata;
     const startedMs = clock.nowMs();
-    const data = await capture.serialize(this.snapshotAbort.signal);
+    let bytes = 0;
+    await logStore.saveSnapshot(metadata, async (out) => (bytes = await capture.writeTo(out, this.snapshotAbort.signal)));
     // A leader's snapshot installed meanwhile covers this one (and replaced the log it was cut from).
     if (this.stopped || this.log.snapshot().metadata.index >= index) return;
-    const snapshot = this.log.createSnapshot(index, conf, data);
-    const serializedMs = clock.nowMs();
-    await logStore.saveSnapshot(snapshot);
+    this.log.createSnapshot(index, conf, EMPTY_SNAPSHOT_DATA);
     this.log.releaseSnapshotData(index);
     const compactTo = Math.min(index, this.applied - keepEntriesAfterSnapshot);
     if (!this.stopped && compactTo >= this.log.firstIndex() && this.log.snapshot().metadata.index === index) {
       this.log.compact(compactTo);
       await logStore.compact(compactTo);
     }
-    this.options.logger.info({ index, bytes: data.byteLength, serializeMs: Math.round(serializedMs - startedMs), saveMs: Math.round(clock.nowMs() - serializedMs) }, 'took a snapshot');
+    this.options.logger.info({ index, bytes, ms: Math.round(clock.nowMs() - startedMs) }, 'took a snapshot');
   }
 
   /** Hands messages to the transport; a snapshot whose bytes were released is read back from disk first. */

@@ -1,8 +1,8 @@
 import { crc32 } from 'node:zlib';
 import { assert } from '../platform/assert.js';
 import type { Random } from '../platform/random.js';
-import type { LogSaveBatch, LogStore, PersistedLog } from '../ports/log-store.js';
-import type { Entry, NodeId, Snapshot } from '../raft/types.js';
+import type { LogSaveBatch, LogStore, PersistedLog, SnapshotWriter } from '../ports/log-store.js';
+import type { Entry, NodeId, Snapshot, SnapshotMetadata } from '../raft/types.js';
 import type { SimClock } from './sim-clock.js';
 
 export interface SimDiskOptions {
@@ -199,9 +199,12 @@ class SimLogStore implements LogStore {
     if (sync) await this.disk.fsync(this.platter, this.generation);
   }
 
-  /** Written as one synced save: applyRecord drops a snapshot no newer than the stored one. */
-  async saveSnapshot(snapshot: Snapshot): Promise<void> {
-    return this.save({ entries: [], snapshot }, true);
+  /** Gathered, then written as one synced save: applyRecord drops a snapshot no newer than the stored one. */
+  async saveSnapshot(metadata: SnapshotMetadata, write: SnapshotWriter): Promise<void> {
+    const slices: Uint8Array[] = [];
+    const bytes = await write(async (slice) => void slices.push(Uint8Array.from(slice)));
+    const data = Buffer.concat(slices, bytes);
+    return this.save({ entries: [], snapshot: { metadata, data } }, true);
   }
 
   /** The durable snapshot (a released one is only ever durable). */

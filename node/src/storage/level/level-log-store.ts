@@ -12,8 +12,8 @@ import { assert } from '../../platform/assert.js';
 import { openLevelDb } from './open-level-db.js';
 import { StrataError } from '../../platform/errors.js';
 import { type Logger, silentLogger } from '../../platform/logger.js';
-import type { LogSaveBatch, LogStore, PersistedLog } from '../../ports/log-store.js';
-import type { Snapshot } from '../../raft/types.js';
+import type { LogSaveBatch, LogStore, PersistedLog, SnapshotWriter } from '../../ports/log-store.js';
+import type { Snapshot, SnapshotMetadata } from '../../raft/types.js';
 import { GroupCommitWriter, type GroupCommitStats, type WriteOp } from './group-commit.js';
 import {
   encodeEntry,
@@ -174,19 +174,19 @@ export class LevelLogStore implements LogStore {
    * snapshot no newer than the current one once its file is written (a leader's was saved meanwhile) is
    * dropped.
    */
-  async saveSnapshot(snapshot: Snapshot): Promise<void> {
+  async saveSnapshot(metadata: SnapshotMetadata, write: SnapshotWriter): Promise<void> {
     const ready = this.ready();
     if (ready) return ready;
-    const { index } = snapshot.metadata;
+    const { index } = metadata;
     if (index <= this.snapIndex) return;
-    const dataCrc = await writeSnapshotFile(this.options.dir, index, snapshot.data, this.options.syncWrites);
+    const { crc: dataCrc, bytes } = await writeSnapshotFile(this.options.dir, index, write, this.options.syncWrites);
     const stopped = this.ready();
     if (stopped || index <= this.snapIndex) {
       await removeSnapshotFile(this.options.dir, index);
       return stopped;
     }
     const ops: WriteOp[] = [];
-    const previous = this.planCurrentSnapshot(snapshot, 'file', 0, dataCrc, ops);
+    const previous = this.planCurrentSnapshot(metadata, bytes, 'file', 0, dataCrc, ops);
     this.saves++;
     await this.writer.submit(ops, true);
     await this.removePreviousFile(previous);
@@ -262,7 +262,7 @@ export class LevelLogStore implements LogStore {
       dataCrc = crc32(part, dataCrc);
       ops.push({ type: 'put', key: indexedSnapshotChunkKey(index, c), value: encodeSnapshotChunk(index, c, part) });
     }
-    return this.planCurrentSnapshot(snapshot, 'chunks', chunks, dataCrc, ops);
+    return this.planCurrentSnapshot(snapshot.metadata, snapshot.data.byteLength, 'chunks', chunks, dataCrc, ops);
   }
 
   /**
@@ -272,8 +272,15 @@ export class LevelLogStore implements LogStore {
    * compact(); load() never reads them. Returns the previous snapshot, whose file (if any) the caller
    * deletes once the batch is written.
    */
-  private planCurrentSnapshot(snapshot: Snapshot, storage: SnapshotStorage, chunks: number, dataCrc: number, ops: WriteOp[]): PreviousSnapshot | undefined {
-    const { index, term } = snapshot.metadata;
+  private planCurrentSnapshot(
+    metadata: SnapshotMetadata,
+    dataBytes: number,
+    storage: SnapshotStorage,
+    chunks: number,
+    dataCrc: number,
+    ops: WriteOp[],
+  ): PreviousSnapshot | undefined {
+    const { index, term } = metadata;
     assert(index >= this.snapIndex, () => `snapshot ${index} is older than the stored snapshot ${this.snapIndex}`);
     // The previous snapshot's chunks go (those under the very keys just written stay: a re-saved snapshot).
     for (let c = 0; c < this.snapChunks; c++) {
@@ -281,7 +288,7 @@ export class LevelLogStore implements LogStore {
       else if (this.snapIndex !== index || c >= chunks) ops.push({ type: 'del', key: indexedSnapshotChunkKey(this.snapIndex, c) });
     }
     const previous = this.snapStorage === 'file' && this.snapIndex !== index ? { index: this.snapIndex, storage: this.snapStorage } : undefined;
-    const header = encodeSnapshotHeader({ metadata: snapshot.metadata, dataBytes: snapshot.data.byteLength, chunkCount: chunks, dataCrc });
+    const header = encodeSnapshotHeader({ metadata, dataBytes, chunkCount: chunks, dataCrc });
     ops.push({ type: 'put', key: SNAPSHOT_META_KEY, value: header });
 
     if (this.termAt(index) === term) {

@@ -15,6 +15,14 @@ function entry(index: number, term: number): Entry {
   return { index, term, type: 'normal', data: new Uint8Array(Buffer.from(`cmd-${index}`)) };
 }
 
+/** Saves a snapshot held in memory, handed over in uneven slices like a state machine's pages. */
+function saveSnapshot(store: LevelLogStore, snap: Snapshot): Promise<void> {
+  return store.saveSnapshot(snap.metadata, async (out) => {
+    for (let at = 0; at < snap.data.byteLength; at += 777_777) await out(snap.data.subarray(at, at + 777_777));
+    return snap.data.byteLength;
+  });
+}
+
 function snapshot(index: number, term: number, bytes: number): Snapshot {
   const data = new Uint8Array(bytes);
   for (let i = 0; i < bytes; i++) data[i] = (i * 7 + index) & 0xff;
@@ -58,7 +66,7 @@ describe('LevelLogStore.saveSnapshot (local snapshots, in files)', () => {
     const store = await withTwentyEntries();
     const order: string[] = [];
     const big = snapshot(10, 1, 32 * MiB + 3);
-    const saving = store.saveSnapshot(big).then(() => order.push('snapshot'));
+    const saving = saveSnapshot(store, big).then(() => order.push('snapshot'));
     const appended = store.save({ entries: [entry(21, 1)] }, true).then(() => order.push('entry 21'));
     await Promise.all([saving, appended]);
     expect(order).toEqual(['entry 21', 'snapshot']);
@@ -75,8 +83,8 @@ describe('LevelLogStore.saveSnapshot (local snapshots, in files)', () => {
 
   it('replaces the previous snapshot and deletes its file', async () => {
     const store = await withTwentyEntries();
-    await store.saveSnapshot(snapshot(5, 1, 3 * MiB));
-    await store.saveSnapshot(snapshot(12, 1, MiB + 1));
+    await saveSnapshot(store, snapshot(5, 1, 3 * MiB));
+    await saveSnapshot(store, snapshot(12, 1, MiB + 1));
     await store.close();
     expect(await snapshotFiles()).toEqual([snapshotFileName(12)]);
     const { store: again, log } = await reopen();
@@ -85,9 +93,25 @@ describe('LevelLogStore.saveSnapshot (local snapshots, in files)', () => {
     await again.close();
   });
 
+  it('a writer that fails midway (the node stopping) leaves the previous snapshot current and no file behind', async () => {
+    const store = await withTwentyEntries();
+    await saveSnapshot(store, snapshot(5, 1, 100));
+    const failing = store.saveSnapshot({ index: 12, term: 1, conf: { voters: [1, 2, 3], learners: [] } }, async (out) => {
+      await out(new Uint8Array(MiB));
+      throw new Error('node stopping');
+    });
+    await expect(failing).rejects.toThrow('node stopping');
+    expect(await snapshotFiles()).toEqual([snapshotFileName(5)]);
+    await store.close();
+    const { store: again, log } = await reopen();
+    expect(log.snapshot?.metadata.index).toBe(5);
+    expect(Buffer.from(log.snapshot!.data).equals(Buffer.from(snapshot(5, 1, 100).data))).toBe(true);
+    await again.close();
+  });
+
   it('after a crash while a file was written, the previous snapshot is current and the stray files go', async () => {
     const store = await withTwentyEntries();
-    await store.saveSnapshot(snapshot(5, 1, 100));
+    await saveSnapshot(store, snapshot(5, 1, 100));
     await store.close();
     // What a crash leaves: a finished file whose metadata record was never written, and a half-written one.
     await writeFile(join(dir, snapshotFileName(15)), Buffer.alloc(10));
@@ -102,7 +126,7 @@ describe('LevelLogStore.saveSnapshot (local snapshots, in files)', () => {
 
   it('refuses to start on a missing or damaged snapshot file, naming it', async () => {
     const store = await withTwentyEntries();
-    await store.saveSnapshot(snapshot(5, 1, 1000));
+    await saveSnapshot(store, snapshot(5, 1, 1000));
     await store.close();
     const loadError = async (): Promise<string> => {
       const s = await LevelLogStore.open({ dir });
@@ -138,7 +162,7 @@ describe('LevelLogStore.saveSnapshot (local snapshots, in files)', () => {
 
     const { store: reopened, log } = await reopen();
     expect(Buffer.from(log.snapshot!.data).equals(Buffer.from(old.data))).toBe(true);
-    await reopened.saveSnapshot(snapshot(9, 1, 10));
+    await saveSnapshot(reopened, snapshot(9, 1, 10));
     await reopened.close();
     expect(await keyCount(0x03)).toBe(0);
     expect(await keyCount(0x04)).toBe(0);
@@ -149,7 +173,7 @@ describe('LevelLogStore.saveSnapshot (local snapshots, in files)', () => {
 
   it('a snapshot received from the leader replaces a file snapshot, and the file goes', async () => {
     const store = await withTwentyEntries();
-    await store.saveSnapshot(snapshot(5, 1, 100));
+    await saveSnapshot(store, snapshot(5, 1, 100));
     await store.save({ hardState: { term: 2, vote: 0, commit: 30 }, snapshot: snapshot(30, 2, 2 * MiB), entries: [] }, true);
     await store.close();
     expect(await snapshotFiles()).toEqual([]);
@@ -161,7 +185,7 @@ describe('LevelLogStore.saveSnapshot (local snapshots, in files)', () => {
 
   it('is dropped when a newer snapshot from the leader was saved while its file was written', async () => {
     const store = await withTwentyEntries();
-    const local = store.saveSnapshot(snapshot(10, 1, 32 * MiB));
+    const local = saveSnapshot(store, snapshot(10, 1, 32 * MiB));
     await store.save({ hardState: { term: 2, vote: 0, commit: 30 }, snapshot: snapshot(30, 2, 100), entries: [] }, true);
     await local;
     await store.close();
@@ -176,7 +200,7 @@ describe('LevelLogStore.saveSnapshot (local snapshots, in files)', () => {
     const store = await withTwentyEntries();
     expect(await store.readSnapshot()).toBeUndefined();
     const local = snapshot(10, 1, 3 * MiB + 1);
-    await store.saveSnapshot(local);
+    await saveSnapshot(store, local);
     // (Bytes compared with Buffer.equals: toEqual walks a 3 MiB array element by element for seconds.)
     const same = (a: Snapshot | undefined, b: Snapshot) => a !== undefined && Buffer.from(a.data).equals(b.data) && JSON.stringify(a.metadata) === JSON.stringify(b.metadata);
     expect(same(await store.readSnapshot(), local)).toBe(true);
@@ -185,7 +209,7 @@ describe('LevelLogStore.saveSnapshot (local snapshots, in files)', () => {
     expect(same(await store.readSnapshot(), received)).toBe(true);
     const next = snapshot(31, 2, 1000);
     await store.save({ entries: [entry(31, 2), entry(32, 2)] }, true);
-    await store.saveSnapshot(next);
+    await saveSnapshot(store, next);
     await truncate(join(dir, snapshotFileName(31)), 999);
     await expect(store.readSnapshot()).rejects.toThrow(snapshotFileName(31));
     await store.close();
