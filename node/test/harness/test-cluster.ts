@@ -10,7 +10,7 @@ export const TEST_CREDENTIALS = { accessKeyId: 'strata-test', secretAccessKey: '
 export interface TestClusterOptions {
   /**
    * Nodes listen on 127.0.0.<subnetBase + id>. Address plan: `make run` uses 127.0.0.1-9, benchmarks
-   * 127.0.0.10-49, integration tests 127.0.0.100-199 (one block of ten per cluster; the local-cluster test 191-193), so none collide.
+   * 127.0.0.10-49, integration tests 127.0.0.100-255 (one block of five or ten per cluster; the local-cluster test 191-193), so none collide.
    */
   subnetBase: number;
   /** Extra TOML for every node (e.g. small snapshot intervals). */
