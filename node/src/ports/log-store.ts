@@ -6,14 +6,6 @@ import type { Entry, HardState, Snapshot, SnapshotMetadata } from '../raft/types
  */
 export type SnapshotWriter = (out: (slice: Uint8Array) => Promise<void>) => Promise<number>;
 
-/** A writer of bytes already in memory (a snapshot received whole, tests). */
-export function writerOf(data: Uint8Array): SnapshotWriter {
-  return async (out) => {
-    if (data.byteLength > 0) await out(data);
-    return data.byteLength;
-  };
-}
-
 /** What a node finds on disk when it starts. */
 export interface PersistedLog {
   hardState: HardState;
