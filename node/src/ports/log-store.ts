@@ -1,10 +1,8 @@
 import type { Entry, HardState, Snapshot, SnapshotMetadata } from '../raft/types.js';
+import type { SnapshotOut } from './state-machine.js';
 
-/**
- * Writes a snapshot's bytes by handing them to `out` one slice after the other, awaiting each (a slice
- * may be reused once its promise resolves); resolves with the byte count.
- */
-export type SnapshotWriter = (out: (slice: Uint8Array) => Promise<void>) => Promise<number>;
+/** Writes a snapshot's bytes by handing them to `out` one slice after the other, awaiting each; resolves with the byte count. */
+export type SnapshotWriter = (out: SnapshotOut) => Promise<number>;
 
 /** What a node finds on disk when it starts. */
 export interface PersistedLog {

@@ -32,10 +32,13 @@ export interface StateMachine<Result = unknown> {
   restore(data: Uint8Array): void;
 }
 
+/** Takes one slice of a snapshot's bytes; the slice may be reused once the promise resolves. */
+export type SnapshotOut = (slice: Uint8Array) => Promise<void>;
+
 export interface SnapshotCapture {
   /**
    * Hands the bytes to `out` slice by slice, awaiting each (a slice may be reused once its promise
    * resolves); resolves with their count. Rejects with the signal's reason when aborted (the node is stopping).
    */
-  writeTo(out: (slice: Uint8Array) => Promise<void>, signal?: AbortSignal): Promise<number>;
+  writeTo(out: SnapshotOut, signal?: AbortSignal): Promise<number>;
 }

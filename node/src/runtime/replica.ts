@@ -19,7 +19,6 @@ import { resolveReplicaOptions, type ReplicaOptions, type ReplicaOptionsInput } 
 import type { Clock } from '../platform/clock.js';
 import type { Random } from '../platform/random.js';
 
-
 /** The in-memory log's copy of a snapshot taken locally: its bytes are only ever on disk. */
 const EMPTY_SNAPSHOT_DATA = new Uint8Array(0);
 
