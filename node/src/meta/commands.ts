@@ -1,4 +1,5 @@
 import { StrataError } from '../platform/errors.js';
+import { keepBytes, NO_BLOBS, parseWithBlobs, stringifyWithBlobs } from './inline-bytes.js';
 import type { MemberState, MultipartUploadRecord, ObjectManifest, PartRecord } from './records.js';
 
 /** A change to the metadata, proposed through Raft and applied in log order on every node. */
@@ -56,18 +57,49 @@ export type MetaResult =
   | { ok: true; value?: unknown }
   | { ok: false; code: MetaErrorCode; message: string; details?: Record<string, unknown> };
 
+/**
+ * A command is its JSON text; one that carries inline object bytes (decision 0022) is
+ *   0x01, u32 BE text length, the text (blobs named by index), then per blob: u32 BE length, bytes.
+ * JSON text starts with '{', so the first byte tells the two apart.
+ */
+const WITH_BLOBS = 0x01;
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 export function encodeMetaCommand(command: MetaCommand): Uint8Array {
-  return encoder.encode(JSON.stringify(command));
+  const blobs: Uint8Array[] = [];
+  const text = stringifyWithBlobs(command, blobs);
+  if (blobs.length === 0) return encoder.encode(text);
+  const textBytes = Buffer.byteLength(text, 'utf8');
+  const out = Buffer.allocUnsafe(5 + textBytes + blobs.reduce((sum, b) => sum + 4 + b.byteLength, 0));
+  out[0] = WITH_BLOBS;
+  out.writeUInt32BE(textBytes, 1);
+  let at = 5 + out.write(text, 5, 'utf8');
+  for (const blob of blobs) {
+    at = out.writeUInt32BE(blob.byteLength, at);
+    out.set(blob, at);
+    at += blob.byteLength;
+  }
+  return out;
 }
 
+/** Inline bytes of the result are views of `data` when it is (nearly) a whole buffer (a Raft entry's), else copies. */
 export function decodeMetaCommand(data: Uint8Array): MetaCommand {
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   try {
-    return JSON.parse(decoder.decode(data)) as MetaCommand;
+    if (buf[0] !== WITH_BLOBS) return parseWithBlobs<MetaCommand>(buf.toString('utf8'), NO_BLOBS);
+    const textEnd = 5 + buf.readUInt32BE(1);
+    if (textEnd > buf.length) throw new RangeError(`the text runs past the end`);
+    const blobs: Uint8Array[] = [];
+    for (let at = textEnd; at < buf.length; ) {
+      const length = buf.readUInt32BE(at);
+      if (at + 4 + length > buf.length) throw new RangeError(`blob ${blobs.length} runs past the end`);
+      blobs.push(keepBytes(data, at + 4, length));
+      at += 4 + length;
+    }
+    return parseWithBlobs<MetaCommand>(buf.toString('utf8', 5, textEnd), (i) => blobs[i] ?? NO_BLOBS(i));
   } catch (cause) {
-    throw new StrataError('Corruption', 'a committed metadata command is not valid JSON', { cause });
+    if (cause instanceof StrataError) throw cause;
+    throw new StrataError('Corruption', 'a committed metadata command cannot be decoded', { cause });
   }
 }
 

@@ -120,6 +120,6 @@ describe('MetaStateMachine', () => {
   });
 
   it('refuses a damaged snapshot', () => {
-    expect(() => new MetaStateMachine().restore(new TextEncoder().encode('{not json'))).toThrow(/neither format 3 nor valid JSON/);
+    expect(() => new MetaStateMachine().restore(new TextEncoder().encode('{not json'))).toThrow(/neither binary \(format 3 or 4\) nor valid JSON/);
   });
 });

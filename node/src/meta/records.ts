@@ -1,4 +1,7 @@
-/** The records the replicated metadata holds. Plain JSON-safe data: they travel in snapshots. */
+/**
+ * The records the replicated metadata holds. Plain data, never changed in place: they travel in commands
+ * and snapshots as JSON, inline bytes next to the text (meta/inline-bytes.ts).
+ */
 
 export type MemberState = 'active' | 'draining' | 'drained';
 
@@ -26,10 +29,11 @@ export interface ChunkRef {
   chunkId: string;
 }
 
-/** Small objects live in the metadata itself (base64), replicated to every voter by Raft. */
+/** Small objects live in the metadata itself, replicated to every voter by Raft (decisions 0006, 0022). */
 export interface InlineLayout {
   kind: 'inline';
-  data: string;
+  /** Read-only: often a view of the Raft entry that carried it. */
+  data: Uint8Array;
 }
 
 /**

@@ -1,15 +1,18 @@
 /**
- * The metadata snapshot's bytes: written from a captured view (format 3, binary), read in every format.
+ * The metadata snapshot's bytes: written from a captured view (format 4, binary), read in every format.
  *
- * Format 3 (decision 0018):
- *   "SMS3"                                      magic (formats 1 and 2 are JSON text and start with '{')
+ * Format 4 (decisions 0018, 0022):
+ *   "SMS4"                                      magic (formats 1 and 2 are JSON text and start with '{')
  *   frame(JSON {clusterId, members, rebalance?, bucketCount})
  *   per bucket: frame(JSON {record, uploads, objectCount}), then objectCount objects, in key order:
- *     frame(JSON [key, manifest]) u32 inlineBytes   (0xffffffff: not inline)   inline data (base64, latin1)
- *   frame(x) = u32 byte length (big-endian) + UTF-8 bytes.
+ *     frame(JSON [key, manifest])
+ *   frame(x) = u32 byte length (big-endian) + UTF-8 bytes of x, u32 blob count, per blob u32 length +
+ *   bytes: the bytes of the inline layouts in x, which name them by index (meta/inline-bytes.ts).
+ * Format 3 (read only) had no blobs: an object frame was followed by u32 inlineBytes (0xffffffff: not
+ * inline) and that many bytes of base64, and inline parts of uploads were base64 in the JSON.
  *
- * Why binary: small objects live inline (base64) in the manifests, so a state of 20k 4 KiB objects is
- * 112 MB, and JSON.stringify + UTF-8 encoding of it took 0.45 s. Here the inline data is copied as bytes
+ * Why binary: small objects live inline in the manifests, so a state of 20k 4 KiB objects is 85 MB, and
+ * JSON.stringify + UTF-8 encoding of it took 0.45 s. Here the inline data is copied as bytes
  * and only the small rest goes through JSON. The writer hands the bytes out a 1 MiB page at a time (to
  * the snapshot file) and pauses after each ~1 MiB of work so requests and Raft run in between. It works
  * from a capture: B+trees cloned copy-on-write (records are never changed in place), so later commands
@@ -17,6 +20,7 @@
  */
 import { StrataError } from '../platform/errors.js';
 import type { RebalanceRequest } from './commands.js';
+import { NO_BLOBS, parseWithBlobs, stringifyWithBlobs } from './inline-bytes.js';
 import type { OrderedMap } from './ordered-map.js';
 import type { BucketRecord, MemberRecord, MultipartUploadRecord, ObjectManifest, PartRecord } from './records.js';
 
@@ -61,7 +65,8 @@ export type Pause = () => Promise<void>;
 
 export const yieldToEventLoop: Pause = () => new Promise((resolve) => setImmediate(resolve));
 
-const MAGIC = Buffer.from('SMS3', 'latin1');
+const MAGIC = Buffer.from('SMS4', 'latin1');
+const MAGIC_3 = Buffer.from('SMS3', 'latin1');
 const NOT_INLINE = 0xffffffff;
 /** Bytes are gathered in pages of this size and handed out a page at a time (one more for a bigger frame). */
 const PAGE_BYTES = 1024 * 1024;
@@ -75,7 +80,7 @@ const SLICE_BYTES = 1024 * 1024;
  */
 class PageSink {
   /** Filled pages (or one piece bigger than a page, `page` absent) not yet handed out. */
-  readonly filled: { bytes: Buffer; page?: Buffer }[] = [];
+  readonly filled: { bytes: Uint8Array; page?: Buffer }[] = [];
   private page: Buffer;
   private at = 0;
   private readonly spare: Buffer[] = [];
@@ -88,12 +93,19 @@ class PageSink {
     this.bytes = this.at;
   }
 
-  frame(make: () => string): void {
-    const text = make();
+  /** The JSON of `value`, then the bytes of its inline layouts. */
+  frame(value: unknown): void {
+    const blobs: Uint8Array[] = [];
+    const text = stringifyWithBlobs(value, blobs);
     const bytes = Buffer.byteLength(text, 'utf8');
     this.u32(bytes);
     this.put(text, 'utf8', bytes);
     this.work += text.length;
+    this.u32(blobs.length);
+    for (const blob of blobs) {
+      this.u32(blob.byteLength);
+      this.raw(blob);
+    }
   }
 
   u32(n: number): void {
@@ -103,9 +115,18 @@ class PageSink {
     this.bytes += 4;
   }
 
-  latin1(text: string): void {
-    this.put(text, 'latin1', text.length);
-    this.work += text.length;
+  private raw(blob: Uint8Array): void {
+    this.bytes += blob.byteLength;
+    this.work += blob.byteLength;
+    if (blob.byteLength > PAGE_BYTES - this.at) {
+      this.endPage();
+      if (blob.byteLength > PAGE_BYTES) {
+        this.filled.push({ bytes: blob }); // records are never changed: no copy needed
+        return;
+      }
+    }
+    this.page.set(blob, this.at);
+    this.at += blob.byteLength;
   }
 
   takeWork(): number {
@@ -124,7 +145,7 @@ class PageSink {
     if (piece.page !== undefined) this.spare.push(piece.page);
   }
 
-  private put(text: string, encoding: 'utf8' | 'latin1', bytes: number): void {
+  private put(text: string, encoding: 'utf8', bytes: number): void {
     this.bytes += bytes;
     if (bytes > PAGE_BYTES - this.at) {
       this.endPage();
@@ -148,19 +169,11 @@ class PageSink {
 /** Feeds the snapshot's parts to a sink, in format order; yields after each object (a possible pause). */
 function* visit(state: CapturedState, sink: PageSink): Generator<void> {
   const { clusterId, members, rebalance } = state;
-  sink.frame(() => JSON.stringify({ clusterId, members, ...(rebalance === undefined ? {} : { rebalance }), bucketCount: state.buckets.length }));
+  sink.frame({ clusterId, members, ...(rebalance === undefined ? {} : { rebalance }), bucketCount: state.buckets.length });
   for (const bucket of state.buckets) {
-    sink.frame(() => JSON.stringify({ record: bucket.record, uploads: bucket.uploads, objectCount: bucket.objects.size }));
-    for (const [key, manifest] of bucket.objects.entries()) {
-      const layout = manifest.layout;
-      if (layout?.kind === 'inline') {
-        sink.frame(() => JSON.stringify([key, { ...manifest, layout: { kind: 'inline' } }]));
-        sink.u32(layout.data.length);
-        sink.latin1(layout.data);
-      } else {
-        sink.frame(() => JSON.stringify([key, manifest]));
-        sink.u32(NOT_INLINE);
-      }
+    sink.frame({ record: bucket.record, uploads: bucket.uploads, objectCount: bucket.objects.size });
+    for (const entry of bucket.objects.entries()) {
+      sink.frame(entry);
       yield;
     }
   }
@@ -205,10 +218,12 @@ export async function writeSnapshotTo(state: CapturedState, out: SnapshotOut, pa
   return sink.bytes;
 }
 
-/** Reads a snapshot of any format (1 and 2: JSON; 3: binary); Corruption when it cannot be read. */
+/** Reads a snapshot of any format (1 and 2: JSON; 3 and 4: binary); Corruption when it cannot be read. */
 export function readSnapshot(data: Uint8Array): DecodedSnapshot {
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  if (buf.length >= MAGIC.length && buf.subarray(0, MAGIC.length).equals(MAGIC)) return readFormat3(buf);
+  const magic = buf.subarray(0, MAGIC.length);
+  if (magic.equals(MAGIC)) return readBinary(new Reader(buf, 4));
+  if (magic.equals(MAGIC_3)) return readBinary(new Reader(buf, 3));
   return readJson(buf);
 }
 
@@ -220,9 +235,9 @@ interface JsonSnapshot extends DecodedSnapshot {
 function readJson(buf: Buffer): DecodedSnapshot {
   let parsed: JsonSnapshot;
   try {
-    parsed = JSON.parse(buf.toString('utf8')) as JsonSnapshot;
+    parsed = parseWithBlobs<JsonSnapshot>(buf.toString('utf8'), NO_BLOBS);
   } catch (cause) {
-    throw new StrataError('Corruption', 'metadata snapshot is neither format 3 nor valid JSON', { cause });
+    throw new StrataError('Corruption', 'metadata snapshot is neither binary (format 3 or 4) nor valid JSON', { cause });
   }
   if (parsed.version !== 1 && parsed.version !== 2) {
     throw new StrataError('Corruption', `metadata snapshot version ${String(parsed.version)} is not supported`);
@@ -231,10 +246,13 @@ function readJson(buf: Buffer): DecodedSnapshot {
   return { ...parsed, buckets: parsed.buckets.map((b) => ({ ...b, uploads: b.uploads ?? [] })) };
 }
 
-/** A cursor over format 3 bytes; every read checks the bounds, so a truncated snapshot is Corruption. */
+/** A cursor over format 3 or 4 bytes; every read checks the bounds, so a truncated snapshot is Corruption. */
 class Reader {
   private at = MAGIC.length;
-  constructor(private readonly buf: Buffer) {}
+  constructor(
+    private readonly buf: Buffer,
+    readonly format: 3 | 4,
+  ) {}
 
   private need(bytes: number, what: string): void {
     if (this.at + bytes > this.buf.length) {
@@ -249,23 +267,28 @@ class Reader {
     return n;
   }
 
-  json<T>(what: string): T {
+  /** A frame: its JSON and (format 4) its blobs, copied out so the state never keeps the snapshot's buffer. */
+  frame<T>(what: string, bareLayout = false): T {
     const bytes = this.u32(what);
     this.need(bytes, what);
     const text = this.buf.toString('utf8', this.at, this.at + bytes);
     this.at += bytes;
+    const blobs: Uint8Array[] = [];
+    if (this.format === 4) {
+      for (let count = this.u32(`the blob count of ${what}`); blobs.length < count; ) blobs.push(new Uint8Array(this.bytes(this.u32(`a blob length of ${what}`), `a blob of ${what}`)));
+    }
     try {
-      return JSON.parse(text) as T;
+      return parseWithBlobs<T>(text, (i) => blobs[i] ?? NO_BLOBS(i), bareLayout);
     } catch (cause) {
+      if (cause instanceof StrataError) throw cause;
       throw new StrataError('Corruption', `metadata snapshot: ${what} is not valid JSON`, { cause });
     }
   }
 
-  latin1(bytes: number, what: string): string {
-    this.need(bytes, what);
-    const text = this.buf.toString('latin1', this.at, this.at + bytes);
-    this.at += bytes;
-    return text;
+  bytes(length: number, what: string): Buffer {
+    this.need(length, what);
+    this.at += length;
+    return this.buf.subarray(this.at - length, this.at);
   }
 
   end(): void {
@@ -273,17 +296,20 @@ class Reader {
   }
 }
 
-function readFormat3(buf: Buffer): DecodedSnapshot {
-  const r = new Reader(buf);
-  const head = r.json<{ clusterId: string; members: MemberRecord[]; rebalance?: RebalanceRequest; bucketCount: number }>('the head');
+function readBinary(r: Reader): DecodedSnapshot {
+  const head = r.frame<{ clusterId: string; members: MemberRecord[]; rebalance?: RebalanceRequest; bucketCount: number }>('the head');
   const buckets: DecodedSnapshot['buckets'] = [];
   for (let b = 0; b < head.bucketCount; b++) {
-    const bucket = r.json<{ record: BucketRecord; uploads: SnapshotUpload[]; objectCount: number }>(`bucket ${b}`);
+    const bucket = r.frame<{ record: BucketRecord; uploads: SnapshotUpload[]; objectCount: number }>(`bucket ${b}`);
     const objects: [string, ObjectManifest][] = new Array(bucket.objectCount);
     for (let i = 0; i < bucket.objectCount; i++) {
-      const entry = r.json<[string, ObjectManifest]>(`object ${i} of bucket ${bucket.record.name}`);
-      const inlineBytes = r.u32('an inline length');
-      if (inlineBytes !== NOT_INLINE) entry[1].layout = { kind: 'inline', data: r.latin1(inlineBytes, `the inline data of ${entry[0]}`) };
+      const entry = r.frame<[string, ObjectManifest]>(`object ${i} of bucket ${bucket.record.name}`, r.format === 3);
+      if (r.format === 3) {
+        const inlineBytes = r.u32('an inline length');
+        const bare = entry[1].layout?.kind === 'inline' && !('data' in entry[1].layout);
+        if ((inlineBytes !== NOT_INLINE) !== bare) throw new StrataError('Corruption', `metadata snapshot: the inline data of ${entry[0]} does not match its layout`);
+        if (bare) entry[1].layout = { kind: 'inline', data: Buffer.from(r.bytes(inlineBytes, `the inline data of ${entry[0]}`).toString('latin1'), 'base64') };
+      }
       objects[i] = entry;
     }
     buckets.push({ record: bucket.record, objects, uploads: bucket.uploads });

@@ -16,7 +16,7 @@ type Options = Pick<ResolvedObjectServiceOptions, 'chunkStores' | 'clock' | 'log
 export async function* readData(options: Options, layout: DataLayout, sizeBytes: number, start: number, end: number): AsyncGenerator<Uint8Array> {
   if (end < start) return;
   if (layout.kind === 'inline') {
-    const data = Buffer.from(layout.data, 'base64');
+    const data = Buffer.from(layout.data.buffer, layout.data.byteOffset, layout.data.byteLength);
     if (data.byteLength !== sizeBytes) throw new StrataError('Corruption', `inline data holds ${data.byteLength} bytes, the manifest says ${sizeBytes}`);
     yield data.subarray(start, end + 1);
     return;

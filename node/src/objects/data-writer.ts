@@ -70,7 +70,7 @@ export async function writeData(options: Options, input: WriteDataInput): Promis
       const data = Buffer.concat(head.pieces, head.bytes);
       const md5 = createHash('md5').update(data).digest();
       checkBody(data.byteLength, md5, input);
-      return { layout: { kind: 'inline', data: data.toString('base64') }, sizeBytes: data.byteLength, md5, chunks: [] };
+      return { layout: { kind: 'inline', data }, sizeBytes: data.byteLength, md5, chunks: [] };
     }
     body = head.replay();
   }

@@ -7,7 +7,7 @@ describe('StrataObjectService.listObjects', () => {
   it('pages with a delimiter over thousands of keys without visiting them all', async () => {
     const h = await objectServiceHarness();
     // 3000 keys under 30 "directories" plus 20 top-level ones, straight into the metadata (listing reads only manifests).
-    const manifest: ObjectManifest = { sizeBytes: 1, etag: 'e', lastModifiedMs: 1, layout: { kind: 'inline', data: 'AA==' } };
+    const manifest: ObjectManifest = { sizeBytes: 1, etag: 'e', lastModifiedMs: 1, layout: { kind: 'inline', data: new Uint8Array(1) } };
     const keys: string[] = [];
     for (let i = 0; i < 3000; i++) keys.push(`dir${String(i % 30).padStart(2, '0')}/f${i}`);
     for (let i = 0; i < 20; i++) keys.push(`top${i}`);

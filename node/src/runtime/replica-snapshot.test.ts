@@ -3,7 +3,7 @@ import { SIM_BUCKET, SimCluster } from '../testing/sim-cluster.js';
 
 /** Puts `count` inline objects k0.. of `sizeBytes` each, one after the other, each acknowledged. */
 async function putInlineObjects(cluster: SimCluster, count: number, sizeBytes: number): Promise<void> {
-  const data = Buffer.alloc(sizeBytes, 1).toString('base64');
+  const data = Buffer.alloc(sizeBytes, 1);
   for (let i = 0; i < count; i++) {
     await cluster.await(
       cluster.propose({ op: 'putObject', bucket: SIM_BUCKET, key: `k${i}`, manifest: { sizeBytes, etag: `e${i}`, lastModifiedMs: 0, layout: { kind: 'inline', data } } }),

@@ -39,6 +39,13 @@ describe('raft codec', () => {
     expect(Array.from(back.context ?? [])).toEqual([1, 2, 3]);
   });
 
+  it('gives each received entry its own buffer, not a view of the message', () => {
+    const message: Message = { ...fullMessage('app', 1, 2), entries: [1, 2].map((index) => ({ term: 1, index, type: 'normal' as const, data: bytes(index, 7, 7) })) };
+    const back = roundTrip(message);
+    for (const entry of back.entries) expect(entry.data.buffer.byteLength).toBe(3);
+    expect(back.entries.map((e) => Array.from(e.data))).toEqual([[1, 7, 7], [2, 7, 7]]);
+  });
+
   it('refuses unknown enum values', () => {
     const pb = messageToPb(fullMessage('app', 1, 2));
     expect(() => messageFromPb({ ...pb, type: 77 as PbMessageType })).toThrow(/unknown message type 77/);

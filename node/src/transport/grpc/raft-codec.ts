@@ -61,7 +61,9 @@ export function entryFromPb(entry: pb.Entry): Entry {
   if (entry.type === pb.EntryType.ENTRY_TYPE_NORMAL) type = 'normal';
   else if (entry.type === pb.EntryType.ENTRY_TYPE_CONF) type = 'conf';
   else throw malformed(`unknown entry type ${entry.type}`);
-  return { term: entry.term, index: entry.index, type, data: asBytes(entry.data) };
+  // A copy, not a view of the message: the log keeps each entry, and the metadata keeps views of an
+  // entry's inline bytes (decision 0022); one live object must not keep a whole message alive.
+  return { term: entry.term, index: entry.index, type, data: new Uint8Array(entry.data) };
 }
 
 function confStateToPb(conf: ConfState): pb.ConfState {
