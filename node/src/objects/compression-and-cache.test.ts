@@ -163,14 +163,34 @@ describe('read cache ([data] cache_size)', () => {
   });
 
   it('stays within cache_size and still reads correctly after evictions', async () => {
-    const { service } = await objectServiceHarness({ cacheSizeBytes: 3 * D });
-    const objects = [pattern(5 * D, 1), pattern(5 * D, 2)];
+    // 20 objects of 5 stripes (100 stripes) through a cache with room for 80; each object is 1/16 of it.
+    const { service } = await objectServiceHarness({ cacheSizeBytes: 80 * D });
+    const objects = Array.from({ length: 20 }, (_, i) => pattern(5 * D, i + 1));
     for (const [i, data] of objects.entries()) await service.putObject({ bucket: 'b', key: `k${i}`, body: bodyOf(data) });
     for (let round = 0; round < 3; round++) {
       for (const [i, data] of objects.entries()) expect((await collect((await service.getObject('b', `k${i}`)).body)).equals(data)).toBe(true);
-      expect(service.stripeCache.sizeBytes).toBeLessThanOrEqual(3 * D);
+      expect(service.stripeCache.sizeBytes).toBeLessThanOrEqual(80 * D);
     }
-    expect(service.stripeCache.entryCount).toBe(3);
+    expect(service.stripeCache.entryCount).toBeGreaterThan(0);
+    expect(service.stripeCache.entryCount).toBeLessThanOrEqual(80);
+  });
+
+  it('does not cache an object bigger than 1/16 of cache_size (a big read-through keeps the small hot ones)', async () => {
+    const { sink, counts } = countingMetrics();
+    const { service, stores } = await objectServiceHarness({ cacheSizeBytes: 64 * D, metrics: sink });
+    const small = pattern(4 * D, 8); // 16 KiB = 1/16 of 256 KiB: cached
+    const big = pattern(4 * D + 1, 9); // one byte more: not
+    await service.putObject({ bucket: 'b', key: 'small', body: bodyOf(small) });
+    await service.putObject({ bucket: 'b', key: 'big', body: bodyOf(big) });
+    for (let i = 0; i < 2; i++) {
+      expect((await collect((await service.getObject('b', 'small')).body)).equals(small)).toBe(true);
+      expect((await collect((await service.getObject('b', 'big')).body)).equals(big)).toBe(true);
+    }
+    const before = blockReads(stores);
+    expect((await collect((await service.getObject('b', 'big')).body)).equals(big)).toBe(true);
+    expect(blockReads(stores) - before).toBe(4 * 5); // every stripe from the chunks again
+    expect(counts.get('strata_data_cache_hits_total')).toBe(4); // the small one's second read
+    expect(counts.get('strata_data_cache_misses_total')).toBe(4); // the big one never looked up
   });
 
   it('caches the repaired stripe of a degraded read', async () => {

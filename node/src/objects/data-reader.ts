@@ -42,12 +42,13 @@ interface Column {
  * Reads only the stripes the range needs, from the k data chunks. A chunk that fails (node down,
  * Corruption, timeout, short block) is dropped for the rest of the read and replaced by the next unused
  * chunk (parity), and the stripes from then on are reconstructed: a degraded read. Stripes in the read
- * cache are served from it; the chunk reads resume at the next stripe that is not.
+ * cache are served from it; the chunk reads resume at the next stripe that is not. An object too big for
+ * the cache (StripeCache.admits) bypasses it.
  */
 async function* readErasure(options: Options, layout: ErasureLayout, storedBytes: number, start: number, end: number): AsyncGenerator<Uint8Array> {
   const { dataShards: k, parityShards: m, stripeDataBytes: stripeBytes } = layout;
   const codec: ErasureCodec = options.codecForLayout(layout);
-  const cache = options.stripeCache?.enabled === true && layout.chunks.length > 0 ? options.stripeCache : undefined;
+  const cache = options.stripeCache?.admits(storedBytes) === true && layout.chunks.length > 0 ? options.stripeCache : undefined;
   const stripeCount = Math.ceil(storedBytes / stripeBytes);
   const firstStripe = Math.floor(start / stripeBytes);
   const lastStripe = Math.floor(end / stripeBytes);

@@ -86,6 +86,13 @@ describe('StripeCache', () => {
     expect(counts.get('strata_data_cache_misses_total')).toBeUndefined();
   });
 
+  it('admits objects of at most 1/16 of its capacity, none when off', () => {
+    const cache = new StripeCache({ capacityBytes: 64 * 1024 * 1024 });
+    expect(cache.admits(4 * 1024 * 1024)).toBe(true);
+    expect(cache.admits(4 * 1024 * 1024 + 1)).toBe(false);
+    expect(new StripeCache({ capacityBytes: 0 }).admits(1)).toBe(false);
+  });
+
   it('refuses a negative capacity', () => {
     expect(() => new StripeCache({ capacityBytes: -1 })).toThrow(/capacityBytes/);
   });
