@@ -50,6 +50,15 @@ describe('metadata commands with inline bytes (decision 0022)', () => {
     expect(parts.map((p) => Buffer.from((p.layout as InlineLayout).data).toString())).toEqual(['pa1', 'pa2']);
   });
 
+  it('gives empty inline data no tie to its entry', () => {
+    const encoded = encodeMetaCommand({ op: 'putObject', bucket: 'b', key: 'k', manifest: manifest(new Uint8Array(0)) });
+    const entry = new Uint8Array(12 + encoded.byteLength);
+    entry.set(encoded, 12);
+    const decoded = inlineOf(decodeMetaCommand(entry.subarray(12)));
+    expect(decoded.byteLength).toBe(0);
+    expect(decoded.buffer).not.toBe(entry.buffer);
+  });
+
   it('keeps commands without inline bytes plain JSON', () => {
     const encoded = encodeMetaCommand({ op: 'createBucket', name: 'b', createdMs: 1 });
     expect(JSON.parse(Buffer.from(encoded).toString())).toEqual({ op: 'createBucket', name: 'b', createdMs: 1 });

@@ -32,6 +32,8 @@ export const NO_BLOBS = (index: number): Uint8Array => {
   throw new StrataError('Corruption', `inline data refers to blob ${index}, but none came with the text`);
 };
 
+const NO_BYTES = new Uint8Array(0);
+
 /** A view this close to the whole of its buffer is a Raft entry's payload (behind its 12-byte proposal header). */
 const SHARED_SLACK_BYTES = 64;
 
@@ -41,9 +43,15 @@ const SHARED_SLACK_BYTES = 64;
  * record never keeps a big buffer (a whole snapshot, a gRPC message, Node's Buffer pool) alive.
  */
 export function keepBytes(data: Uint8Array, at: number, length: number): Uint8Array {
+  if (length === 0) return NO_BYTES; // an empty object must not keep its entry alive
   const ownsBuffer = data.buffer.byteLength - data.byteLength <= SHARED_SLACK_BYTES;
   const view = data.subarray(at, at + length);
-  return ownsBuffer ? view : new Uint8Array(view); // a Buffer's slice() would be a view, the constructor copies
+  return ownsBuffer ? view : copyBytes(view);
+}
+
+/** A copy in a buffer of its own (a Buffer's slice() would be a view; the constructor copies). */
+export function copyBytes(view: Uint8Array): Uint8Array {
+  return view.byteLength === 0 ? NO_BYTES : new Uint8Array(view);
 }
 
 function isInline(v: unknown): v is { kind: 'inline'; data?: unknown; blob?: unknown } {
@@ -52,7 +60,7 @@ function isInline(v: unknown): v is { kind: 'inline'; data?: unknown; blob?: unk
 
 function inlineLayout(v: { data?: unknown; blob?: unknown }, blob: (index: number) => Uint8Array, bareLayout: boolean): InlineLayout {
   if (typeof v.blob === 'number') return { kind: 'inline', data: blob(v.blob) };
-  if (typeof v.data === 'string') return { kind: 'inline', data: Buffer.from(v.data, 'base64') }; // before 0022
+  if (typeof v.data === 'string') return { kind: 'inline', data: copyBytes(Buffer.from(v.data, 'base64')) }; // before 0022
   if (bareLayout && Object.keys(v).length === 1) return v as InlineLayout;
   throw new StrataError('Corruption', 'an inline layout has neither a blob nor base64 data');
 }

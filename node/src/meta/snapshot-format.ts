@@ -20,7 +20,7 @@
  */
 import { StrataError } from '../platform/errors.js';
 import type { RebalanceRequest } from './commands.js';
-import { NO_BLOBS, parseWithBlobs, stringifyWithBlobs } from './inline-bytes.js';
+import { copyBytes, NO_BLOBS, parseWithBlobs, stringifyWithBlobs } from './inline-bytes.js';
 import type { OrderedMap } from './ordered-map.js';
 import type { BucketRecord, MemberRecord, MultipartUploadRecord, ObjectManifest, PartRecord } from './records.js';
 
@@ -275,7 +275,7 @@ class Reader {
     this.at += bytes;
     const blobs: Uint8Array[] = [];
     if (this.format === 4) {
-      for (let count = this.u32(`the blob count of ${what}`); blobs.length < count; ) blobs.push(new Uint8Array(this.bytes(this.u32(`a blob length of ${what}`), `a blob of ${what}`)));
+      for (let count = this.u32(`the blob count of ${what}`); blobs.length < count; ) blobs.push(copyBytes(this.bytes(this.u32(`a blob length of ${what}`), `a blob of ${what}`)));
     }
     try {
       return parseWithBlobs<T>(text, (i) => blobs[i] ?? NO_BLOBS(i), bareLayout);
@@ -308,7 +308,7 @@ function readBinary(r: Reader): DecodedSnapshot {
         const inlineBytes = r.u32('an inline length');
         const bare = entry[1].layout?.kind === 'inline' && !('data' in entry[1].layout);
         if ((inlineBytes !== NOT_INLINE) !== bare) throw new StrataError('Corruption', `metadata snapshot: the inline data of ${entry[0]} does not match its layout`);
-        if (bare) entry[1].layout = { kind: 'inline', data: Buffer.from(r.bytes(inlineBytes, `the inline data of ${entry[0]}`).toString('latin1'), 'base64') };
+        if (bare) entry[1].layout = { kind: 'inline', data: copyBytes(Buffer.from(r.bytes(inlineBytes, `the inline data of ${entry[0]}`).toString('latin1'), 'base64')) };
       }
       objects[i] = entry;
     }
