@@ -24,8 +24,13 @@ export function stringifyWithBlobs(value: unknown, blobs: Uint8Array[]): string 
  * `{"kind":"inline"}` that its reader fills from the bytes after the frame.
  */
 export function parseWithBlobs<T>(text: string, blob: (index: number) => Uint8Array, bareLayout = false): T {
+  // Most commands carry no inline layout: skip the reviver (a walk over every value) for them.
+  if (!text.includes(INLINE_KIND)) return JSON.parse(text) as T;
   return JSON.parse(text, (key, v: unknown) => (key === 'layout' && isInline(v) ? inlineLayout(v, blob, bareLayout) : v)) as T;
 }
+
+/** How JSON.stringify writes an inline layout's kind, in every record this code or an older one wrote. */
+const INLINE_KIND = '"kind":"inline"';
 
 /** Text without blobs: a blob reference in it is Corruption. */
 export const NO_BLOBS = (index: number): Uint8Array => {

@@ -99,7 +99,7 @@ class PageSink {
     const text = stringifyWithBlobs(value, blobs);
     const bytes = Buffer.byteLength(text, 'utf8');
     this.u32(bytes);
-    this.put(text, 'utf8', bytes);
+    this.put(text, bytes);
     this.work += text.length;
     this.u32(blobs.length);
     for (const blob of blobs) {
@@ -145,16 +145,16 @@ class PageSink {
     if (piece.page !== undefined) this.spare.push(piece.page);
   }
 
-  private put(text: string, encoding: 'utf8', bytes: number): void {
+  private put(text: string, bytes: number): void {
     this.bytes += bytes;
     if (bytes > PAGE_BYTES - this.at) {
       this.endPage();
       if (bytes > PAGE_BYTES) {
-        this.filled.push({ bytes: Buffer.from(text, encoding) });
+        this.filled.push({ bytes: Buffer.from(text, 'utf8') });
         return;
       }
     }
-    this.page.write(text, this.at, bytes, encoding);
+    this.page.write(text, this.at, bytes, 'utf8');
     this.at += bytes;
   }
 
