@@ -46,6 +46,21 @@ export interface ChunkUsage {
   foregroundBusyMs?: number;
 }
 
+/**
+ * Buffers a caller recycles, for reads whose blocks it consumes one by one (the chunk service, which
+ * sends each block and is then done with it). A store that uses them reads each block into its own
+ * buffer from take(), at offset `headroom`, and yields exactly that view; a store may ignore them.
+ */
+export interface BlockReadBuffers {
+  readonly headroom: number;
+  /** A buffer of at least `headroom + bytes` bytes. */
+  take(bytes: number): Buffer;
+}
+
+export interface ReadBlocksOptions {
+  buffers?: BlockReadBuffers;
+}
+
 export interface ChunkStore {
   /**
    * Start writing a chunk of blocks of `blockSizeBytes` (the last may be shorter). Fails with
@@ -56,7 +71,7 @@ export interface ChunkStore {
    * Blocks [firstBlock, firstBlock + count) in order, each checked against its checksum. A block that
    * fails its checksum (or is missing) throws StrataError('Corruption', ..., {details: {chunkId, block}}).
    */
-  readBlocks(chunkId: ChunkId, firstBlock: number, count: number): AsyncIterable<Uint8Array>;
+  readBlocks(chunkId: ChunkId, firstBlock: number, count: number, options?: ReadBlocksOptions): AsyncIterable<Uint8Array>;
   stat(chunkId: ChunkId): Promise<ChunkInfo | undefined>;
   /** Idempotent: deleting a missing chunk is not an error. */
   delete(chunkId: ChunkId): Promise<void>;

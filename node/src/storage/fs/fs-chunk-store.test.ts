@@ -145,6 +145,29 @@ describe('FsChunkStore', () => {
     expect((await collect(store.readBlocks('bits', 0, 6))).length).toBe(6);
   });
 
+  it("reads into the caller's buffers, one block each after the headroom, checked the same", async () => {
+    const store = await open_();
+    await put(store, 'lent', 5, 1000, 4321);
+    const taken: Buffer[] = [];
+    const buffers = { headroom: 18, take: (bytes: number) => taken[taken.push(Buffer.alloc(18 + bytes + 7, 0xaa)) - 1] };
+    const read: Uint8Array[] = [];
+    for await (const b of store.readBlocks('lent', 1, 4, { buffers })) read.push(b);
+    expect(read.map((b) => b.byteLength)).toEqual([1000, 1000, 1000, 321]);
+    read.forEach((b, i) => {
+      expect(Buffer.from(b).equals(block(5, 1 + i, b.byteLength))).toBe(true);
+      expect(b.buffer).toBe(taken[i].buffer);
+      expect(b.byteOffset - taken[i].byteOffset).toBe(18);
+    });
+    expect(taken[0].subarray(0, 18).equals(Buffer.alloc(18, 0xaa))).toBe(true);
+
+    const file = chunkPath(dir, 'lent');
+    const handle = await open(file, 'r+');
+    await handle.write(Buffer.from([0x01]), 0, 1, blockOffset(1000, 2) + 999);
+    await handle.close();
+    const err = await rejection(collect(store.readBlocks('lent', 0, 5, { buffers })));
+    expect(err.details).toEqual({ chunkId: 'lent', block: 2 });
+  });
+
   it('detects a damaged header and a truncated file', async () => {
     const store = await open_();
     await put(store, 'hdr', 5, 100, 1000);

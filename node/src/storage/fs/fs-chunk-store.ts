@@ -16,7 +16,7 @@ import { crc32c } from '@node-rs/crc32';
 import { StrataError, isStrataError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Gauge } from '../../platform/metrics.js';
-import type { ChunkId, ChunkInfo, ChunkStore, ChunkUsage, ChunkWriter } from '../../ports/chunk-store.js';
+import type { BlockReadBuffers, ChunkId, ChunkInfo, ChunkStore, ChunkUsage, ChunkWriter, ReadBlocksOptions } from '../../ports/chunk-store.js';
 import {
   blockDataBytes,
   blockOffset,
@@ -135,7 +135,7 @@ export class FsChunkStore implements ChunkStore {
     }
   }
 
-  async *readBlocks(chunkId: ChunkId, firstBlock: number, count: number): AsyncIterable<Uint8Array> {
+  async *readBlocks(chunkId: ChunkId, firstBlock: number, count: number, options?: ReadBlocksOptions): AsyncIterable<Uint8Array> {
     checkChunkId(chunkId);
     if (!Number.isSafeInteger(firstBlock) || firstBlock < 0 || !Number.isSafeInteger(count) || count < 0) {
       throw new StrataError('InvalidArgument', `chunk ${chunkId}: bad block range first=${firstBlock} count=${count}`);
@@ -151,6 +151,11 @@ export class FsChunkStore implements ChunkStore {
           `chunk ${chunkId}: blocks [${firstBlock}, ${firstBlock + count}) asked, it has ${header.blockCount}`,
           { details: { chunkId, blockCount: header.blockCount } },
         );
+      }
+      const buffers = this.direct === undefined ? options?.buffers : undefined;
+      if (buffers !== undefined) {
+        yield* this.readBlocksInto(buffers, handle, header, file, chunkId, firstBlock, count);
+        return;
       }
       const slotBytes = header.blockSizeBytes + CRC_BYTES;
       const perRead = Math.max(1, Math.floor(READ_BATCH_BYTES / slotBytes));
@@ -174,6 +179,29 @@ export class FsChunkStore implements ChunkStore {
       }
     } finally {
       lease.release();
+    }
+  }
+
+  /** One read per block, each into the caller's buffer (after its headroom), checked like any other. */
+  private async *readBlocksInto(
+    buffers: BlockReadBuffers,
+    handle: FileHandle,
+    header: ChunkHeader,
+    file: string,
+    chunkId: ChunkId,
+    firstBlock: number,
+    count: number,
+  ): AsyncGenerator<Uint8Array> {
+    for (let block = firstBlock; block < firstBlock + count; block++) {
+      const size = blockDataBytes(header, block);
+      const buf = buffers.take(size + CRC_BYTES);
+      const slot = buf.subarray(buffers.headroom, buffers.headroom + size + CRC_BYTES);
+      if ((await readFully(handle, slot, blockOffset(header.blockSizeBytes, block))) < slot.byteLength) {
+        throw corruption(file, chunkId, block, `block ${block} is missing (file truncated)`);
+      }
+      const data = slot.subarray(0, size);
+      if (slot.readUInt32LE(size) !== crc32c(data)) throw corruption(file, chunkId, block, `block ${block} fails its CRC32C`);
+      yield data;
     }
   }
 

@@ -20,6 +20,7 @@ import type { ChunkBuilder, ChunkInfo, ChunkStore, ChunkWriter } from '../../por
 import type { NodeId } from '../../raft/types.js';
 import { clusterIdsConflict, clusterMismatchStatus, readCaller } from './call-metadata.js';
 import { chunkServiceDefinition } from './chunk-service-definition.js';
+import { BlockBufferPool } from './block-buffer-pool.js';
 import { buildChunkRequestFromPb } from './build-chunk-wire.js';
 import type {
   BuildChunkRequest,
@@ -60,6 +61,8 @@ export interface ChunkServiceServerOptions {
   builder?: () => ChunkBuilder | undefined;
   /** The node's S3 gateway activity, reported with its usage; absent = reported as 0. */
   busyTime?: BusyTimeMeter;
+  /** Buffers that blocks read for remote readers are sent from (decision 0023); default: a pool of its own. */
+  blockBuffers?: BlockBufferPool;
 }
 
 export type ResolvedChunkServiceServerOptions = Required<Omit<ChunkServiceServerOptions, 'busyTime'>> & Pick<ChunkServiceServerOptions, 'busyTime'>;
@@ -74,6 +77,7 @@ export function resolveChunkServiceServerOptions(options: ChunkServiceServerOpti
     listBatchSize: options.listBatchSize ?? 256,
     builder: options.builder ?? (() => undefined),
     busyTime: options.busyTime,
+    blockBuffers: options.blockBuffers ?? new BlockBufferPool(),
   };
 }
 
@@ -219,9 +223,10 @@ export class ChunkServiceServer implements ClusterService {
     const stop = (): void => window.fail(new StrataError('Unavailable', 'chunk read cancelled by the caller'));
     call.on('cancelled', stop);
     try {
-      for await (const data of this.options.store.readBlocks(chunkId, firstBlock, count)) {
+      for await (const data of this.options.store.readBlocks(chunkId, firstBlock, count, { buffers: this.options.blockBuffers })) {
         if (call.cancelled) return;
-        await window.write(call, { block: { data, crc32c: crc32c(data as Buffer) } });
+        // grpc-js has copied the message into its frame by the write's callback: the buffer is free again.
+        await window.write(call, { block: { data, crc32c: crc32c(data as Buffer) } }, () => this.options.blockBuffers.release(data));
       }
       if (!call.cancelled) call.end();
     } catch (err) {

@@ -1,7 +1,7 @@
 /**
  * Measures a remote chunk write and read of 64 MiB in 512 KiB blocks on loopback (both ends in this
  * process): `npx tsx node/src/transport/grpc/chunk-throughput-probe.testkit.ts [rounds] [syncWrites]`.
- * Prints one JSON line per round. Not a test; figures depend on the machine's load.
+ * Prints one JSON line per round (CPU: both ends, user + system). Not a test; figures depend on the machine's load.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,6 +28,7 @@ try {
     const rss0 = process.memoryUsage().rss;
     let peak = rss0;
     let t = performance.now();
+    let cpu = process.cpuUsage();
     const writer = await remote.create(id, { blockSizeBytes: blockSize, expectedBytes: blockSize * blocks });
     for (let i = 0; i < blocks; i++) {
       const b = Buffer.allocUnsafe(blockSize);
@@ -37,16 +38,21 @@ try {
     }
     await writer.commit();
     const writeMs = performance.now() - t;
+    const writeCpu = process.cpuUsage(cpu);
     t = performance.now();
+    cpu = process.cpuUsage();
     let n = 0;
     for await (const data of remote.readBlocks(id, 0, blocks)) {
       n += data.byteLength;
       peak = Math.max(peak, process.memoryUsage().rss);
     }
     const readMs = performance.now() - t;
+    const readCpu = process.cpuUsage(cpu);
+    const cpuMsPerMiB = (usage: NodeJS.CpuUsage) => Math.round(((usage.user + usage.system) / 1000 / 64) * 100) / 100;
     const mem = process.memoryUsage();
     console.log(JSON.stringify({
       bench: 'remote-chunk-64MiB', syncWrites, writeMBs: Math.round((64 * 1000) / writeMs), readMBs: Math.round((n / MiB) * 1000 / readMs),
+      writeCpuMsPerMiB: cpuMsPerMiB(writeCpu), readCpuMsPerMiB: cpuMsPerMiB(readCpu),
       rssGrowthMiB: Math.round((peak - rss0) / MiB), heapMiB: Math.round(mem.heapUsed / MiB), arrayBuffersMiB: Math.round(mem.arrayBuffers / MiB),
     }));
     await remote.delete(id);

@@ -7,6 +7,7 @@ import { StrataError } from '../../platform/errors.js';
 import { silentLogger, type Logger } from '../../platform/logger.js';
 import type { ChunkBuilder, ChunkStore, ChunkStoreDirectory } from '../../ports/chunk-store.js';
 import type { NodeId } from '../../raft/types.js';
+import { BlockBufferPool } from './block-buffer-pool.js';
 import { RemoteChunkStore, type RemoteChunkStoreOptions } from './remote-chunk-store.js';
 
 export interface GrpcChunkStoreDirectoryOptions {
@@ -26,6 +27,8 @@ export interface GrpcChunkStoreDirectoryOptions {
 export class GrpcChunkStoreDirectory implements ChunkStoreDirectory {
   private readonly remotes = new Map<NodeId, RemoteChunkStore>();
   private readonly logger: Logger;
+  /** One pool of upload buffers for every peer, so idle memory does not grow with the cluster. */
+  private readonly blockBuffers = new BlockBufferPool();
 
   constructor(private readonly options: GrpcChunkStoreDirectoryOptions) {
     this.logger = (options.logger ?? silentLogger).child({ component: 'chunk-directory' });
@@ -52,6 +55,7 @@ export class GrpcChunkStoreDirectory implements ChunkStoreDirectory {
       cached.close();
     }
     const remote = new RemoteChunkStore({
+      blockBuffers: this.blockBuffers,
       ...this.options.remote,
       address,
       selfId: this.options.selfId,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BusyTimeMeter } from '../../platform/busy-time-meter.js';
 import { StrataError } from '../../platform/errors.js';
 import { SystemClock } from '../../platform/real/system-clock.js';
@@ -11,6 +11,7 @@ import type { ChunkStore, ChunkWriter } from '../../ports/chunk-store.js';
 import { blockOffset } from '../../storage/fs/chunk-file-format.js';
 import { chunkPath } from '../../storage/fs/chunk-paths.js';
 import { FsChunkStore, type FsChunkStoreOptions } from '../../storage/fs/fs-chunk-store.js';
+import { BlockBufferPool } from './block-buffer-pool.js';
 import { ChunkServiceServer } from './chunk-service-server.js';
 import { GrpcChunkStoreDirectory } from './grpc-chunk-store-directory.js';
 import { GrpcTransport } from './grpc-transport.js';
@@ -37,7 +38,13 @@ interface Node {
 /** A node: an FsChunkStore in a temp dir served by a started GrpcTransport on 127.0.0.1. */
 async function startNode(
   id: number,
-  options: { store?: Partial<FsChunkStoreOptions>; wrap?: (s: ChunkStore) => ChunkStore; clusterId?: string; busyTime?: BusyTimeMeter } = {},
+  options: {
+    store?: Partial<FsChunkStoreOptions>;
+    wrap?: (s: ChunkStore) => ChunkStore;
+    clusterId?: string;
+    busyTime?: BusyTimeMeter;
+    blockBuffers?: BlockBufferPool;
+  } = {},
 ): Promise<Node> {
   const dir = await mkdtemp(join(tmpdir(), `strata-remote-${id}-`));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
@@ -48,14 +55,14 @@ async function startNode(
     nodeId: id,
     listenAddress: '127.0.0.1:0',
     clusterId,
-    services: [new ChunkServiceServer({ store: served, nodeId: id, clusterId: () => clusterId, busyTime: options.busyTime })],
+    services: [new ChunkServiceServer({ store: served, nodeId: id, clusterId: () => clusterId, busyTime: options.busyTime, blockBuffers: options.blockBuffers })],
   });
   await transport.start(new RecordingHandler());
   cleanups.push(() => transport.stop());
   return { id, transport, store, dir };
 }
 
-function remoteTo(node: Node, clusterId = 'c1', options: { maxInFlightBlocks?: number } = {}): RemoteChunkStore {
+function remoteTo(node: Node, clusterId = 'c1', options: { maxInFlightBlocks?: number; blockBuffers?: BlockBufferPool } = {}): RemoteChunkStore {
   const remote = new RemoteChunkStore({ address: node.transport.address, selfId: 99, clusterId: () => clusterId, ...options });
   cleanups.push(() => remote.close());
   return remote;
@@ -115,6 +122,23 @@ describe('RemoteChunkStore over the cluster port', () => {
     expect((await remote.usage()).usedBytes).toBe((await b.store.stat('obj.1'))!.storedBytes);
     expect((await rejection(collect(remote.readBlocks('obj.0', 0, 1)))).code).toBe('NotFound');
     expect((await rejection(collect(remote.readBlocks('obj.1', 1, 5)))).code).toBe('InvalidArgument');
+  });
+
+  it('sends blocks from recycled buffers both ways, and they arrive intact', async () => {
+    const served = new BlockBufferPool();
+    const uploaded = new BlockBufferPool();
+    const b = await startNode(2, { blockBuffers: served });
+    const remote = remoteTo(b, 'c1', { blockBuffers: uploaded });
+    const sizes = [65536, 65536, 65536, 1000];
+    await putBlocks(remote, 'pooled.0', 7, 65536, sizes);
+    expect(uploaded.size).toBeGreaterThan(0);
+    expect((await collect(b.store.readBlocks('pooled.0', 0, 4))).map((d, i) => Buffer.from(d).equals(block(7, i, sizes[i])))).toEqual([true, true, true, true]);
+    for (let round = 0; round < 2; round++) {
+      const read = await collect(remote.readBlocks('pooled.0', 0, 4));
+      expect(read.map((d, i) => Buffer.from(d).equals(block(7, i, sizes[i])))).toEqual([true, true, true, true]);
+      // The last write's callback may come just after the reader saw the stream end.
+      await vi.waitFor(() => expect(served.size).toBeGreaterThan(0), { timeout: 2000 });
+    }
   });
 
   it("reports the node's S3 gateway busy time with its usage (0 when it is not told of one)", async () => {

@@ -26,6 +26,7 @@ import type {
 } from './generated/strata/cluster/v1/chunks.js';
 import { fromGrpcError } from './grpc-errors.js';
 import { WriteWindow } from './write-window.js';
+import { BlockBufferPool } from './block-buffer-pool.js';
 import { peerReconnectOptions } from './peer-reconnect-options.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, PeerChannel } from './peer-channel.js';
 
@@ -52,6 +53,8 @@ export interface RemoteChunkStoreOptions {
   connectTimeoutMs?: number;
   /** HTTP/2 receive window of this side (downloads). Default 1 MiB. */
   receiveWindowBytes?: number;
+  /** Where uploaded blocks are copied for sending (shared by a node's remote stores). Default: a pool of its own. */
+  blockBuffers?: BlockBufferPool;
 }
 
 export type ResolvedRemoteChunkStoreOptions = Required<RemoteChunkStoreOptions>;
@@ -75,6 +78,7 @@ export function resolveRemoteChunkStoreOptions(options: RemoteChunkStoreOptions)
     keepaliveMs: options.keepaliveMs ?? 10_000,
     connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     receiveWindowBytes: options.receiveWindowBytes ?? 1024 * 1024,
+    blockBuffers: options.blockBuffers ?? new BlockBufferPool(),
   };
 }
 
@@ -145,7 +149,7 @@ export class RemoteChunkStore implements ChunkStore, ChunkBuilder {
     });
     call.write({ header: { chunkId, blockSizeBytes: options.blockSizeBytes, expectedBytes: options.expectedBytes } } satisfies PutChunkRequest);
     await accepted;
-    return new RemoteChunkWriter(chunkId, call, window, done);
+    return new RemoteChunkWriter(chunkId, call, window, done, this.options.blockBuffers);
   }
 
   async *readBlocks(chunkId: ChunkId, firstBlock: number, count: number): AsyncIterable<Uint8Array> {
@@ -256,13 +260,19 @@ class RemoteChunkWriter implements ChunkWriter {
     private readonly call: ClientWritableStream<PutChunkRequest>,
     private readonly window: WriteWindow,
     private readonly done: Promise<PutChunkResponse>,
+    private readonly blockBuffers: BlockBufferPool,
   ) {}
 
   append(block: Uint8Array): Promise<void> {
     if (this.state !== 'open') return Promise.reject(this.closedError('append to'));
-    const data = Buffer.from(block.buffer, block.byteOffset, block.byteLength);
+    // The one copy of the block goes into a recycled buffer that the message is encoded around (chunk-wire).
+    const data = this.blockBuffers.take(block.byteLength).subarray(this.blockBuffers.headroom, this.blockBuffers.headroom + block.byteLength);
+    data.set(block);
+    const crc = crc32c(data);
     // In order, even when the caller does not wait for each append.
-    const write = this.tail.then(() => this.window.write(this.call, { block: { data, crc32c: crc32c(data) } } satisfies PutChunkRequest));
+    const write = this.tail.then(() =>
+      this.window.write(this.call, { block: { data, crc32c: crc } } satisfies PutChunkRequest, () => this.blockBuffers.release(data)),
+    );
     this.tail = write.catch(() => undefined);
     return write;
   }

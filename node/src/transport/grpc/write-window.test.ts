@@ -32,6 +32,26 @@ describe('WriteWindow', () => {
     expect(third).toBe(true);
   });
 
+  it('runs onWritten when the stream finished a write, and not for a failed one', async () => {
+    const { stream, release } = heldStream();
+    const window = new WriteWindow(4);
+    const done: number[] = [];
+    await window.write(stream, 1, () => done.push(1));
+    await window.write(stream, 2, () => done.push(2));
+    expect(done).toEqual([]);
+    release();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(done).toEqual([1]);
+
+    const failing = new Writable({ objectMode: true, write: (_chunk, _encoding, callback) => callback(new Error('reset')) });
+    failing.on('error', () => undefined);
+    const failedWindow = new WriteWindow(1);
+    await failedWindow.write(failing, 3, () => done.push(3));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(failedWindow.failed).toBeInstanceOf(Error);
+    expect(done).toEqual([1]);
+  });
+
   it('fails waiting and later writes once the stream failed', async () => {
     const { stream } = heldStream();
     const window = new WriteWindow(1);

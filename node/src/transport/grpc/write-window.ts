@@ -20,8 +20,11 @@ export class WriteWindow {
     return this.failure;
   }
 
-  /** Resolves once the message is handed to the stream (callers serialize their writes). */
-  async write(stream: Writable, message: unknown): Promise<void> {
+  /**
+   * Resolves once the message is handed to the stream (callers serialize their writes). `onWritten` runs
+   * when the stream has written it (a successful write callback): by then grpc-js has framed a copy.
+   */
+  async write(stream: Writable, message: unknown, onWritten?: () => void): Promise<void> {
     while (this.pending >= this.maxInFlight && this.failure === undefined) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
@@ -30,6 +33,7 @@ export class WriteWindow {
     stream.write(message, (err?: Error | null) => {
       this.pending--;
       if (err) this.fail(err);
+      else onWritten?.();
       // Waiters re-check their condition; there are few (writes are serialized by the caller).
       for (const wake of this.waiters.splice(0)) wake();
     });
