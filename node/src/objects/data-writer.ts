@@ -9,6 +9,7 @@ import type { ErasureScheme, ResolvedObjectServiceOptions } from './object-servi
 import { readBodyHead } from './body-head.js';
 import { BodyMeter, COMPRESSION_SAMPLE_BYTES, gzipBoundBytes, gzipPieces, worthCompressing } from './data-compression.js';
 import { randomHexId } from './random-id.js';
+import type { StripeBufferPool } from './stripe-buffer-pool.js';
 import { StripeSource } from './stripe-source.js';
 import type { TransferSlots } from './transfer-slots.js';
 import { withTimeout } from './with-timeout.js';
@@ -46,6 +47,8 @@ type Options = Pick<
 > & {
   /** [data] max_concurrent_transfers: an erasure-coded write waits for a slot; absent = no limit. */
   transfers?: TransferSlots;
+  /** Recycled stripe and parity buffers; absent = fresh ones for every stripe. */
+  stripeBuffers?: StripeBufferPool;
 };
 
 /** The uncompressed body as seen by the writer: ETag and size are of these bytes. */
@@ -96,10 +99,10 @@ async function writeChunked(options: Options, input: WriteDataInput, body: Async
   if (compress) {
     // Compress before erasure coding: the stripes hold the gzip stream, MD5 and size are of the plain bytes.
     const meter = new BodyMeter(body);
-    const source = new StripeSource(gzipPieces(meter.pieces()), options.stripeDataBytes, false);
+    const source = new StripeSource(gzipPieces(meter.pieces()), options.stripeDataBytes, false, options.stripeBuffers);
     return writeErasure(options, patience, plan, source, meter, input);
   }
-  const source = new StripeSource(body, options.stripeDataBytes);
+  const source = new StripeSource(body, options.stripeDataBytes, true, options.stripeBuffers);
   return writeErasure(options, patience, plan, source, source, input);
 }
 
@@ -209,11 +212,15 @@ async function writeErasure(
       const full = stripe.byteLength === options.stripeDataBytes;
       shortSeen = !full;
       const shardBytes = full ? plan.shardBytes : shardSizeBytes(stripe.byteLength, k);
-      const parityRegion = allocateUninitialized(m * shardBytes); // every byte is computed by encode
+      // Every byte is computed by encode.
+      const parityRegion = options.stripeBuffers?.take(m * shardBytes) ?? allocateUninitialized(m * shardBytes);
       const shards = [...splitStripe(stripe, k, shardBytes)];
       for (let p = 0; p < m; p++) shards.push(parityRegion.subarray(p * shardBytes, (p + 1) * shardBytes));
       await codec.encode(shards);
       await Promise.all(shards.map((shard, j) => timed(writers[j]!.append(shard), `appending to chunk ${chunks[j].chunkId}`)));
+      // Every writer is done with the shards (ChunkWriter.append); after a failure one may not be.
+      options.stripeBuffers?.release(stripe);
+      options.stripeBuffers?.release(parityRegion);
     };
 
     // One stripe in flight while the next is read from the body: at most two stripes held.

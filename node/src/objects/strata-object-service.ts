@@ -23,6 +23,7 @@ import { resolveObjectServiceOptions, type ObjectServiceOptions, type ResolvedOb
 import { readObject } from './object-reader.js';
 import { checkPreconditions, resolveRange, type RangeRequest } from './preconditions.js';
 import { randomHexId } from './random-id.js';
+import { StripeBufferPool } from './stripe-buffer-pool.js';
 import { StripeCache } from './stripe-cache.js';
 import { releasingAtEnd, TransferSlots } from './transfer-slots.js';
 
@@ -45,6 +46,8 @@ export class StrataObjectService implements ObjectService {
   private readonly readOptions: Parameters<typeof readObject>[0];
   /** [data] max_concurrent_transfers. */
   readonly transfers: TransferSlots;
+  /** Stripe and parity buffers that writes give back (decision 0023). */
+  private readonly stripeBuffers = new StripeBufferPool();
 
   constructor(options: ObjectServiceOptions) {
     this.o = resolveObjectServiceOptions(options);
@@ -287,7 +290,7 @@ export class StrataObjectService implements ObjectService {
   }
 
   private async write(input: WriteDataInput): Promise<WrittenData> {
-    const written = await writeData({ ...this.o, transfers: this.transfers }, input);
+    const written = await writeData({ ...this.o, transfers: this.transfers, stripeBuffers: this.stripeBuffers }, input);
     this.writes.inc();
     this.bytesWritten.inc(written.sizeBytes);
     return written;

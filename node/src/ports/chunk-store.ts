@@ -11,7 +11,10 @@
 export type ChunkId = string;
 
 export interface ChunkWriter {
-  /** Append the next block (a shard of the next stripe). Resolves when buffered; backpressure via the promise. */
+  /**
+   * Append the next block (a shard of the next stripe); backpressure via the promise. Once it resolves
+   * the writer no longer uses `block` (written, or copied): the caller may reuse its memory.
+   */
   append(block: Uint8Array): Promise<void>;
   /** Make the chunk durable (fsync when `[storage] sync_writes`) and visible; resolves once it is. */
   commit(): Promise<void>;
