@@ -21,13 +21,19 @@ describe('BlockBufferPool', () => {
     expect(pool.size).toBe(1);
   });
 
-  it('takes back only its own buffers, seen through the block view', () => {
+  it('takes back only its own buffers, seen through the block view, each once', () => {
     const pool = new BlockBufferPool();
     pool.release(Buffer.alloc(5000).subarray(BLOCK_MESSAGE_HEADROOM));
     pool.release(Buffer.allocUnsafe(100));
     const own = pool.take(100);
     pool.release(own.subarray(BLOCK_MESSAGE_HEADROOM + 1, BLOCK_MESSAGE_HEADROOM + 50));
     expect(pool.size).toBe(0);
+    pool.release(blockOf(own, 100));
+    pool.release(blockOf(own, 100));
+    expect(pool.size).toBe(1);
+    const [first, second] = [pool.take(100), pool.take(100)];
+    expect(first.buffer).toBe(own.buffer);
+    expect(second.buffer).not.toBe(own.buffer);
   });
 
   it('keeps at most maxFree buffers and maxFreeBytes, dropping the smallest', () => {

@@ -20,6 +20,8 @@ export interface BlockBufferPoolOptions {
 export class BlockBufferPool implements BlockReadBuffers {
   readonly headroom = BLOCK_MESSAGE_HEADROOM;
   private readonly free: Buffer[] = [];
+  /** Buffers out on loan, by their ArrayBuffer: only these are taken back, each once. */
+  private readonly lent = new WeakSet<ArrayBufferLike>();
   private freeBytes = 0;
   private readonly maxFree: number;
   private readonly maxFreeBytes: number;
@@ -37,18 +39,24 @@ export class BlockBufferPool implements BlockReadBuffers {
   take(bytes: number): Buffer {
     const needed = this.headroom + bytes;
     const i = this.free.findIndex((buf) => buf.byteLength >= needed);
-    if (i < 0) return allocBlockBuffer(bytes);
-    const [buf] = this.free.splice(i, 1);
-    this.freeBytes -= buf.byteLength;
+    let buf: Buffer;
+    if (i < 0) buf = allocBlockBuffer(bytes);
+    else {
+      [buf] = this.free.splice(i, 1);
+      this.freeBytes -= buf.byteLength;
+    }
+    this.lent.add(buf.buffer);
     return buf;
   }
 
   /**
-   * Gives back the buffer under `block` when it came from take() (a store may have read into its own);
-   * nothing may use the block after.
+   * Gives back the buffer under `block` when it came from take() and is still out (a store may have read
+   * into its own buffer; a second release is ignored); nothing may use the block after.
    */
   release(block: Uint8Array): void {
-    if (!isBlockBufferView(block) || block.buffer.byteLength > this.maxFreeBytes) return;
+    if (!isBlockBufferView(block) || !this.lent.has(block.buffer)) return;
+    this.lent.delete(block.buffer);
+    if (block.buffer.byteLength > this.maxFreeBytes) return;
     const buf = Buffer.from(block.buffer, 0, block.buffer.byteLength);
     this.free.push(buf);
     this.freeBytes += buf.byteLength;
