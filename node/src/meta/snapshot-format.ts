@@ -116,17 +116,22 @@ class PageSink {
   }
 
   private raw(blob: Uint8Array): void {
-    this.bytes += blob.byteLength;
     this.work += blob.byteLength;
-    if (blob.byteLength > PAGE_BYTES - this.at) {
-      this.endPage();
-      if (blob.byteLength > PAGE_BYTES) {
-        this.filled.push({ bytes: blob }); // records are never changed: no copy needed
-        return;
-      }
+    // Records are never changed: a blob bigger than a page is handed out as it is, no copy needed.
+    if (!this.room(blob.byteLength)) {
+      this.filled.push({ bytes: blob });
+      return;
     }
     this.page.set(blob, this.at);
     this.at += blob.byteLength;
+  }
+
+  /** Counts `bytes` and makes room for them in the page; false when they are bigger than a page (a piece of their own). */
+  private room(bytes: number): boolean {
+    this.bytes += bytes;
+    if (bytes <= PAGE_BYTES - this.at) return true;
+    this.endPage();
+    return bytes <= PAGE_BYTES;
   }
 
   takeWork(): number {
@@ -146,13 +151,9 @@ class PageSink {
   }
 
   private put(text: string, bytes: number): void {
-    this.bytes += bytes;
-    if (bytes > PAGE_BYTES - this.at) {
-      this.endPage();
-      if (bytes > PAGE_BYTES) {
-        this.filled.push({ bytes: Buffer.from(text, 'utf8') });
-        return;
-      }
+    if (!this.room(bytes)) {
+      this.filled.push({ bytes: Buffer.from(text, 'utf8') });
+      return;
     }
     this.page.write(text, this.at, bytes, 'utf8');
     this.at += bytes;
