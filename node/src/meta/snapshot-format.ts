@@ -14,7 +14,7 @@
  * Why binary: small objects live inline in the manifests, so a state of 20k 4 KiB objects is 85 MB, and
  * JSON.stringify + UTF-8 encoding of it took 0.45 s. Here the inline data is copied as bytes
  * and only the small rest goes through JSON. The writer hands the bytes out a 1 MiB page at a time (to
- * the snapshot file) and pauses after each ~1 MiB of work so requests and Raft run in between. It works
+ * the snapshot file) and pauses after each ~256 KiB of work so requests and Raft run in between. It works
  * from a capture: B+trees cloned copy-on-write (records are never changed in place), so later commands
  * do not change what is written.
  */
@@ -70,8 +70,8 @@ const MAGIC_3 = Buffer.from('SMS3', 'latin1');
 const NOT_INLINE = 0xffffffff;
 /** Bytes are gathered in pages of this size and handed out a page at a time (one more for a bigger frame). */
 const PAGE_BYTES = 1024 * 1024;
-/** The writer pauses after about this much work (bytes written, or JSON text made). */
-const SLICE_BYTES = 1024 * 1024;
+/** The writer pauses after about this much work (bytes written, or JSON text made): a slice also reads inline bytes from disk (0024). */
+const SLICE_BYTES = 256 * 1024;
 
 /**
  * Where the snapshot's parts go: pages of PAGE_BYTES, handed out between objects and then reused, so a
@@ -193,7 +193,7 @@ export function writeSnapshotNow(state: CapturedState): Uint8Array {
 
 /**
  * The same bytes as writeSnapshotNow, handed to `out` a page at a time (each awaited before its memory is
- * reused), pausing after each ~1 MiB of work; rejects with the signal's reason if aborted.
+ * reused), pausing after each ~256 KiB of work; rejects with the signal's reason if aborted.
  */
 export async function writeSnapshotTo(state: CapturedState, out: SnapshotOut, pause: Pause, signal?: AbortSignal): Promise<number> {
   const sink = new PageSink();
