@@ -24,6 +24,7 @@ import { NodeUsageMonitor } from './objects/node-usage-monitor.js';
 import { StrataObjectService } from './objects/strata-object-service.js';
 import { S3Server } from './s3/s3-server.js';
 import { FsChunkStore } from './storage/fs/fs-chunk-store.js';
+import { InlineSpillFiles } from './storage/fs/inline-spill-files.js';
 import { ChunkServiceServer } from './transport/grpc/chunk-service-server.js';
 import { GrpcChunkStoreDirectory } from './transport/grpc/grpc-chunk-store-directory.js';
 import { MetadataService } from './runtime/metadata-service.js';
@@ -181,7 +182,11 @@ async function startServer(config: StrataConfig, logger: Logger, runtime: { logs
     sendBufferSize: config.network.sendBufferSizeBytes || undefined,
     receiveBufferSize: config.network.receiveBufferSizeBytes || undefined,
   });
-  const meta = new MetaStateMachine();
+  // Inline objects' bytes on disk, not in memory (0024): rebuilt from the snapshot and log at each start.
+  const inlineStore = InlineSpillFiles.open(joinPath(node.dataDir, 'inline'), {
+    onWriteError: (err) => logger.warn({ err: String(err), component: 'metadata' }, 'writing inline bytes to disk failed; they stay in memory'),
+  });
+  const meta = new MetaStateMachine(undefined, inlineStore);
   // One Raft tick per heartbeat; election timeouts become whole ticks (validated: min > heartbeat).
   const heartbeatMs = config.metadata.heartbeatIntervalMs;
   const electionTicks = Math.max(2, Math.round(config.metadata.electionTimeoutMinMs / heartbeatMs));
@@ -381,6 +386,7 @@ async function startServer(config: StrataConfig, logger: Logger, runtime: { logs
       usage.stop();
       chunkStores.close();
       await replica!.stop();
+      inlineStore.close();
     },
   };
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { encodeMetaCommand, type MetaCommand } from './commands.js';
 import { MetaStateMachine } from './meta-state-machine.js';
-import type { ErasureLayout, ObjectManifest, PartRecord } from './records.js';
+import { ChunkReferences } from './chunk-references.js';
+import type { ErasureLayout, InlineLayout, MultipartLayout, ObjectManifest, PartRecord } from './records.js';
 
 const erasure = (id: string): ErasureLayout => ({
   kind: 'erasure',
@@ -109,5 +110,29 @@ describe('MetaStateMachine chunk references and multipart state', () => {
     sm.restore(new TextEncoder().encode(JSON.stringify(v1)));
     expect(sm.isChunkReferenced(3, 'v1.2')).toBe(true);
     expect(sm.listUploads('b', { limit: 1 }).uploads).toEqual([]);
+  });
+});
+
+describe('ChunkReferences inline bytes', () => {
+  it('counts the inline bytes of objects and parts as layouts come and go', () => {
+    const refs = new ChunkReferences();
+    const inline = (n: number): InlineLayout => ({ kind: 'inline', data: new Uint8Array(n) });
+    const owner = (key: string) => ({ kind: 'object', bucket: 'b', key }) as const;
+    const small = inline(100);
+    const multipart: MultipartLayout = {
+      kind: 'multipart',
+      parts: [
+        { partNumber: 1, sizeBytes: 40, etag: 'a', layout: inline(40) },
+        { partNumber: 2, sizeBytes: 2000, etag: 'b', layout: erasure('p2') },
+      ],
+    };
+    refs.add(small, 100, owner('a'));
+    refs.add(multipart, 2040, owner('m'));
+    refs.add(erasure('e'), 2000, owner('e'));
+    expect(refs.inlineBytes()).toBe(140);
+    refs.remove(small, owner('a'));
+    expect(refs.inlineBytes()).toBe(40);
+    refs.clear();
+    expect(refs.inlineBytes()).toBe(0);
   });
 });

@@ -1,4 +1,5 @@
 import { assert } from '../platform/assert.js';
+import { inlineLength } from './inline-store.js';
 import type { ErasureLayout, ObjectLayout } from './records.js';
 
 /** Who holds a layout: an object's manifest, or one part of an in-progress multipart upload. */
@@ -46,9 +47,12 @@ export class ChunkReferences {
   private readonly entries = new Map<string, Entry>();
   private readonly byNode = new Map<number, Map<string, Entry>>();
   private readonly bytesByNode = new Map<number, number>();
+  /** Bytes of the inline layouts referenced (what a compaction of the inline store keeps, 0024). */
+  private inlineBytesValue = 0;
 
   add(layout: ObjectLayout | undefined, dataBytes: number, owner: ChunkOwner): void {
     const ownerKey = ownerKeyOf(owner);
+    this.inlineBytesValue += inlineLength(layout);
     forEachErasure(layout, dataBytes, (erasure, bytes) => {
       erasure.chunks.forEach((chunk, column) => {
         const key = entryKey(chunk.nodeId, chunk.chunkId);
@@ -78,6 +82,7 @@ export class ChunkReferences {
 
   remove(layout: ObjectLayout | undefined, owner: ChunkOwner): void {
     const ownerKey = ownerKeyOf(owner);
+    this.inlineBytesValue -= inlineLength(layout);
     forEachErasure(layout, 0, (erasure) => {
       for (const chunk of erasure.chunks) {
         const key = entryKey(chunk.nodeId, chunk.chunkId);
@@ -98,6 +103,11 @@ export class ChunkReferences {
         }
       }
     });
+  }
+
+  /** Bytes held by the inline objects and parts referenced. */
+  inlineBytes(): number {
+    return this.inlineBytesValue;
   }
 
   isReferenced(nodeId: number, chunkId: string): boolean {
@@ -136,6 +146,7 @@ export class ChunkReferences {
     this.entries.clear();
     this.byNode.clear();
     this.bytesByNode.clear();
+    this.inlineBytesValue = 0;
   }
 }
 

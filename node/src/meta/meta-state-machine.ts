@@ -1,12 +1,16 @@
 import { assert } from '../platform/assert.js';
 import { StrataError } from '../platform/errors.js';
 import { ChunkReferences, swapChunk, type ChunkLocation } from './chunk-references.js';
+import { keepInline, keepPartInline, relocateInline, type InlineByteStore } from './inline-store.js';
 import { decodeMetaCommand, noSuchBucket, normalizeEtag, refuse, type MetaCommand, type MetaResult, type RebalanceRequest } from './commands.js';
 import { MultipartUploads, type UploadListQuery } from './multipart-uploads.js';
 import { listObjectPage, type ObjectPage, type ObjectPageQuery } from './object-listing.js';
 import { newOrderedMap, type OrderedMap } from './ordered-map.js';
 import { readSnapshot, writeSnapshotTo, writeSnapshotNow, yieldToEventLoop, type CapturedState, type Pause, type SnapshotCapture } from './snapshot-format.js';
 import type { BucketRecord, MemberRecord, MemberState, MultipartUploadRecord, ObjectEntry, ObjectManifest, PartRecord } from './records.js';
+
+/** Inline layouts relocated between two turns of the event loop in a compaction pass. */
+const RELOCATIONS_PER_SLICE = 500;
 
 /** A Raft membership change as the metadata records it (the runtime passes the address it carried). */
 export interface MembershipChange {
@@ -37,17 +41,28 @@ interface BucketState {
  * and rebuilt from snapshot + log at start.
  */
 export class MetaStateMachine {
-  /** `pause` gives the event loop a turn between snapshot slices (the simulator passes a microtask). */
-  constructor(private readonly pause: Pause = yieldToEventLoop) {}
+  /**
+   * `pause` gives the event loop a turn between snapshot slices (the simulator passes a microtask).
+   * `inlineStore`: where inline objects' bytes are kept (0024); without one, in memory.
+   */
+  constructor(
+    private readonly pause: Pause = yieldToEventLoop,
+    private readonly inlineStore?: InlineByteStore,
+  ) {}
 
   private clusterIdValue = '';
   private readonly memberMap = new Map<number, MemberRecord>();
   private readonly bucketMap = new Map<string, BucketState>();
   private readonly refs = new ChunkReferences();
   private rebalanceValue: RebalanceRequest | undefined;
+  /** Captures whose snapshot is still being written: a compaction pass keeps their inline bytes too. */
+  private readonly capturesInWrite = new Set<CapturedState>();
+  private compactingInline = false;
 
   apply(_index: number, data: Uint8Array): MetaResult {
-    return this.applyCommand(decodeMetaCommand(data));
+    const result = this.applyCommand(decodeMetaCommand(data));
+    this.maybeCompactInline();
+    return result;
   }
 
   applyCommand(command: MetaCommand): MetaResult {
@@ -70,7 +85,7 @@ export class MetaStateMachine {
       }
       case 'putPart': {
         const state = this.bucketMap.get(command.bucket);
-        return state ? state.uploads.putPart(command.key, command.uploadId, command.part) : noSuchBucket(command.bucket);
+        return state ? state.uploads.putPart(command.key, command.uploadId, this.keepPart(command.part)) : noSuchBucket(command.bucket);
       }
       case 'completeMultipartUpload':
         return this.completeMultipartUpload(command);
@@ -237,7 +252,16 @@ export class MetaStateMachine {
    */
   captureSnapshot(): SnapshotCapture {
     const state = this.capture();
-    return { writeTo: (out, signal) => writeSnapshotTo(state, out, this.pause, signal) };
+    this.capturesInWrite.add(state);
+    return {
+      writeTo: async (out, signal) => {
+        try {
+          return await writeSnapshotTo(state, out, this.pause, signal);
+        } finally {
+          this.capturesInWrite.delete(state);
+        }
+      },
+    };
   }
 
   private capture(): CapturedState {
@@ -262,10 +286,56 @@ export class MetaStateMachine {
     this.bucketMap.clear();
     this.refs.clear();
     for (const bucket of parsed.buckets) {
-      const state: BucketState = { record: bucket.record, objects: newOrderedMap(bucket.objects), uploads: new MultipartUploads(this.refs) };
-      for (const [key, manifest] of bucket.objects) this.refs.add(manifest.layout, manifest.sizeBytes, { kind: 'object', bucket: bucket.record.name, key });
-      state.uploads.restore(bucket.uploads);
+      const objects = bucket.objects.map(([key, manifest]) => [key, this.keep(manifest)] as [string, ObjectManifest]);
+      const state: BucketState = { record: bucket.record, objects: newOrderedMap(objects), uploads: new MultipartUploads(this.refs) };
+      for (const [key, manifest] of objects) this.refs.add(manifest.layout, manifest.sizeBytes, { kind: 'object', bucket: bucket.record.name, key });
+      state.uploads.restore(bucket.uploads.map((u) => ({ record: u.record, parts: u.parts.map((p) => this.keepPart(p)) })));
       this.bucketMap.set(bucket.record.name, state);
+    }
+    this.maybeCompactInline();
+  }
+
+  private keep(manifest: ObjectManifest): ObjectManifest {
+    if (!this.inlineStore) return manifest;
+    const layout = keepInline(this.inlineStore, manifest.layout);
+    return layout === manifest.layout ? manifest : { ...manifest, layout };
+  }
+
+  private keepPart(part: PartRecord): PartRecord {
+    return this.inlineStore ? keepPartInline(this.inlineStore, part) : part;
+  }
+
+  /**
+   * Once enough inline bytes of deleted or replaced objects have built up in the store, moves the live
+   * ones past a mark, in slices between applies, and lets the store drop what lies before it. Live means
+   * in the state or in a capture whose snapshot is still being written.
+   */
+  private maybeCompactInline(): void {
+    const store = this.inlineStore;
+    if (!store || this.compactingInline || !store.wantsCompaction(this.refs.inlineBytes())) return;
+    this.compactingInline = true;
+    const mark = store.beginCompaction();
+    const states = [this.capture(), ...this.capturesInWrite];
+    void this.relocateAll(states, mark)
+      .then(() => store.finishCompaction(mark))
+      .finally(() => (this.compactingInline = false));
+  }
+
+  private async relocateAll(states: CapturedState[], mark: number): Promise<void> {
+    let sinceYield = 0;
+    const step = async (): Promise<void> => {
+      if (++sinceYield < RELOCATIONS_PER_SLICE) return;
+      sinceYield = 0;
+      await this.pause();
+    };
+    for (const state of states) {
+      for (const bucket of state.buckets) {
+        for (const [, manifest] of bucket.objects.entries()) {
+          relocateInline(manifest.layout, mark);
+          await step();
+        }
+        for (const upload of bucket.uploads) for (const part of upload.parts) relocateInline(part.layout, mark);
+      }
     }
   }
 
@@ -317,7 +387,7 @@ export class MetaStateMachine {
         return refuse('Conflict', `object ${command.key} does not have ETag ${command.ifMatch}`, { reason: 'PreconditionFailed' });
       }
     }
-    this.replaceObject(state, command.key, command.manifest);
+    this.replaceObject(state, command.key, this.keep(command.manifest));
     return { ok: true, value: current };
   }
 

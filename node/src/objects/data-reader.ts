@@ -1,5 +1,6 @@
 import type { ErasureCodec } from '../erasure/erasure-codec.js';
 import { shardSizeBytes, stripeDataViews } from '../erasure/stripe.js';
+import { inlineBytes } from '../meta/inline-store.js';
 import type { DataLayout, ErasureLayout } from '../meta/records.js';
 import { StrataError } from '../platform/errors.js';
 import { gunzipRange } from './data-compression.js';
@@ -16,7 +17,8 @@ type Options = Pick<ResolvedObjectServiceOptions, 'chunkStores' | 'clock' | 'log
 export async function* readData(options: Options, layout: DataLayout, sizeBytes: number, start: number, end: number): AsyncGenerator<Uint8Array> {
   if (end < start) return;
   if (layout.kind === 'inline') {
-    const data = Buffer.from(layout.data.buffer, layout.data.byteOffset, layout.data.byteLength);
+    const bytes = await inlineBytes(layout);
+    const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (data.byteLength !== sizeBytes) throw new StrataError('Corruption', `inline data holds ${data.byteLength} bytes, the manifest says ${sizeBytes}`);
     yield data.subarray(start, end + 1);
     return;
