@@ -185,6 +185,7 @@ async function startServer(config: StrataConfig, logger: Logger, runtime: { logs
   // Inline objects' bytes on disk, not in memory (0024): rebuilt from the snapshot and log at each start.
   const inlineStore = InlineSpillFiles.open(joinPath(node.dataDir, 'inline'), {
     onWriteError: (err) => logger.warn({ err: String(err), component: 'metadata' }, 'writing inline bytes to disk failed; they stay in memory'),
+    onCompactionError: (err) => logger.warn({ err: String(err), component: 'metadata' }, 'compacting the inline bytes on disk failed; their files stay'),
   });
   const meta = new MetaStateMachine(undefined, inlineStore);
   // One Raft tick per heartbeat; election timeouts become whole ticks (validated: min > heartbeat).

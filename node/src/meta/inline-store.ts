@@ -29,6 +29,8 @@ export interface InlineByteStore {
   relocate(place: InlinePlace, mark: number): void;
   /** Ends a pass: every place still in use was relocated, so what lies before `mark` can go. */
   finishCompaction(mark: number): void;
+  /** A pass that could not finish (a read failed): nothing is dropped, and the store waits before the next. */
+  compactionFailed(err: unknown): void;
 }
 
 /**

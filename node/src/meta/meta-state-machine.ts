@@ -317,7 +317,10 @@ export class MetaStateMachine {
     const mark = store.beginCompaction();
     const states = [this.capture(), ...this.capturesInWrite];
     void this.relocateAll(states, mark)
-      .then(() => store.finishCompaction(mark))
+      .then(
+        () => store.finishCompaction(mark),
+        (err: unknown) => store.compactionFailed(err),
+      )
       .finally(() => (this.compactingInline = false));
   }
 

@@ -5,7 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeMetaCommand, type MetaCommand } from '../../meta/commands.js';
-import { inlineBytes } from '../../meta/inline-store.js';
+import { inlineBytes, type InlineByteStore } from '../../meta/inline-store.js';
 import { MetaStateMachine } from '../../meta/meta-state-machine.js';
 import type { InlineLayout, ObjectManifest } from '../../meta/records.js';
 import { InlineSpillFiles } from './inline-spill-files.js';
@@ -44,6 +44,21 @@ const collectGarbage = runInNewContext('gc') as () => void;
 async function dropEntries(): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve)); // WeakRefs hold their targets until the job ends
   collectGarbage();
+}
+
+/** The store with some of its methods replaced (a fault, a counter). */
+function wrap(store: InlineSpillFiles, overrides: Partial<InlineByteStore>): InlineByteStore {
+  return {
+    append: (data) => store.append(data),
+    read: (place) => store.read(place),
+    readAsync: (place) => store.readAsync(place),
+    wantsCompaction: (liveBytes) => store.wantsCompaction(liveBytes),
+    beginCompaction: () => store.beginCompaction(),
+    relocate: (place, mark) => store.relocate(place, mark),
+    finishCompaction: (mark) => store.finishCompaction(mark),
+    compactionFailed: (err) => store.compactionFailed(err),
+    ...overrides,
+  };
 }
 
 /** Until every sealed segment is on disk: reads then come from the file, not from memory. */
@@ -114,6 +129,20 @@ describe('InlineSpillFiles', () => {
     expect(store.wantsCompaction(160)).toBe(false); // 140 of garbage, 160 live
     expect(store.wantsCompaction(150)).toBe(true);
   });
+
+  it('after a failed pass, waits for the minimum garbage to be appended anew', () => {
+    const errors: unknown[] = [];
+    const store = openStore({ minGarbageBytes: 100, onCompactionError: (err) => errors.push(err) });
+    store.append(bytes(1, 300));
+    expect(store.wantsCompaction(0)).toBe(true);
+    store.compactionFailed(new Error('EIO'));
+    expect(errors).toHaveLength(1);
+    expect(store.wantsCompaction(0)).toBe(false);
+    store.append(bytes(2, 99));
+    expect(store.wantsCompaction(0)).toBe(false);
+    store.append(bytes(3, 1));
+    expect(store.wantsCompaction(0)).toBe(true);
+  });
 });
 
 describe('MetaStateMachine with its inline bytes on disk', () => {
@@ -176,9 +205,9 @@ describe('MetaStateMachine with its inline bytes on disk', () => {
   it('reads a recent object from its Raft entry while the log holds it, and from the store once it is gone', async () => {
     const store = openStore();
     let storeReads = 0;
-    const counted = Object.assign(Object.create(store) as InlineSpillFiles, {
-      read: (place: Parameters<InlineSpillFiles['read']>[0]) => (storeReads++, store.read(place)),
-      readAsync: (place: Parameters<InlineSpillFiles['read']>[0]) => (storeReads++, store.readAsync(place)),
+    const counted = wrap(store, {
+      read: (place) => (storeReads++, store.read(place)),
+      readAsync: (place) => (storeReads++, store.readAsync(place)),
     });
     const machine = new MetaStateMachine(undefined, counted);
     machine.apply(1, encodeMetaCommand({ op: 'createBucket', name: 'b', createdMs: 1 }));
@@ -195,6 +224,28 @@ describe('MetaStateMachine with its inline bytes on disk', () => {
     expect(Buffer.from(await inlineBytes(layout))).toEqual(bytes(5, 5000));
     expect(Buffer.from(layout.data)).toEqual(bytes(5, 5000));
     expect(storeReads).toBe(2);
+  });
+
+  it('a pass that fails keeps every file and every object readable', async () => {
+    const errors: unknown[] = [];
+    const store = openStore({ minGarbageBytes: 1000, dropGraceMs: 0, onCompactionError: (err) => errors.push(err) });
+    const failing = wrap(store, {
+      relocate: () => {
+        throw new Error('EIO while relocating');
+      },
+    });
+    const machine = new MetaStateMachine(undefined, failing);
+    let index = 1;
+    machine.apply(index++, encodeMetaCommand({ op: 'createBucket', name: 'b', createdMs: 1 }));
+    machine.apply(index++, encodeMetaCommand(put('keep', bytes(1, 500))));
+    for (let i = 0; i < 5; i++) machine.apply(index++, encodeMetaCommand(put('churn', bytes(2 + i, 500))));
+    await settle();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await dropEntries();
+    expect(errors).toHaveLength(1);
+    expect(readdirSync(join(dirs[0]!, 'inline'))).toContain('1.inline');
+    expect(Buffer.from(await inlineBytes(machine.getObject('b', 'keep')!.layout as InlineLayout))).toEqual(bytes(1, 500));
+    expect(Buffer.from(await inlineBytes(machine.getObject('b', 'churn')!.layout as InlineLayout))).toEqual(bytes(6, 500));
   });
 
   it('a snapshot captured before a compaction pass still writes the objects deleted since', async () => {

@@ -22,6 +22,8 @@ export interface InlineSpillOptions {
   dropGraceMs?: number;
   /** A segment that could not be written stays in memory (reads still work); this hears why. */
   onWriteError?: (err: unknown) => void;
+  /** A compaction pass that failed (its files stay); this hears why. */
+  onCompactionError?: (err: unknown) => void;
 }
 
 interface SpillFile {
@@ -69,6 +71,8 @@ export class InlineSpillFiles implements InlineByteStore {
   /** Sealed segments whose write has not finished (or failed): reads look here before the file. */
   private readonly unwritten: Segment[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** After a failed pass, no other before the store holds this many bytes. */
+  private retryAtBytes = 0;
   private slab = Buffer.allocUnsafe(SLAB_BYTES);
   private slabUsed = 0;
 
@@ -139,8 +143,15 @@ export class InlineSpillFiles implements InlineByteStore {
   }
 
   wantsCompaction(liveBytes: number): boolean {
-    const garbage = this.totalBytes - liveBytes;
-    return garbage >= this.minGarbageBytes && garbage >= liveBytes;
+    const total = this.totalBytes;
+    const garbage = total - liveBytes;
+    return total >= this.retryAtBytes && garbage >= this.minGarbageBytes && garbage >= liveBytes;
+  }
+
+  /** Keeps the files of the failed pass and tries again only once the minimum garbage has been appended anew. */
+  compactionFailed(err: unknown): void {
+    this.retryAtBytes = this.totalBytes + this.minGarbageBytes;
+    this.options.onCompactionError?.(err);
   }
 
   beginCompaction(): number {
