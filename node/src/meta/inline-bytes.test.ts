@@ -59,6 +59,15 @@ describe('metadata commands with inline bytes (decision 0022)', () => {
     expect(decoded.buffer).not.toBe(entry.buffer);
   });
 
+  it('leaves the command it encodes as it was', () => {
+    const data = new Uint8Array(Buffer.from('unchanged'));
+    const command: MetaCommand = { op: 'putObject', bucket: 'b', key: 'k', manifest: manifest(data, { a: '1' }) };
+    const before = structuredClone(command);
+    encodeMetaCommand(command);
+    expect(command).toEqual(before);
+    expect(command.op === 'putObject' && (command.manifest.layout as InlineLayout).data).toBe(data);
+  });
+
   it('keeps commands without inline bytes plain JSON', () => {
     const encoded = encodeMetaCommand({ op: 'createBucket', name: 'b', createdMs: 1 });
     expect(JSON.parse(Buffer.from(encoded).toString())).toEqual({ op: 'createBucket', name: 'b', createdMs: 1 });
