@@ -313,8 +313,14 @@ export class MetaStateMachine {
   private maybeCompactInline(): void {
     const store = this.inlineStore;
     if (!store || this.compactingInline || !store.wantsCompaction(this.refs.inlineBytes())) return;
+    let mark: number;
+    try {
+      mark = store.beginCompaction();
+    } catch (err) {
+      store.compactionFailed(err); // a new file could not be opened: apply() must not fail for it
+      return;
+    }
     this.compactingInline = true;
-    const mark = store.beginCompaction();
     const states = [this.capture(), ...this.capturesInWrite];
     void this.relocateAll(states, mark)
       .then(

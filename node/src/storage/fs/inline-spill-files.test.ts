@@ -226,7 +226,7 @@ describe('MetaStateMachine with its inline bytes on disk', () => {
     expect(storeReads).toBe(2);
   });
 
-  it('a pass that fails keeps every file and every object readable', async () => {
+  it('a pass that fails (or cannot start) keeps every file and every object readable', async () => {
     const errors: unknown[] = [];
     const store = openStore({ minGarbageBytes: 1000, dropGraceMs: 0, onCompactionError: (err) => errors.push(err) });
     const failing = wrap(store, {
@@ -234,6 +234,16 @@ describe('MetaStateMachine with its inline bytes on disk', () => {
         throw new Error('EIO while relocating');
       },
     });
+    const noNewFile = wrap(store, {
+      beginCompaction: () => {
+        throw new Error('EMFILE');
+      },
+    });
+    const stuck = new MetaStateMachine(undefined, noNewFile);
+    stuck.apply(1, encodeMetaCommand({ op: 'createBucket', name: 'b', createdMs: 1 }));
+    for (let i = 0; i < 3; i++) expect(stuck.apply(2 + i, encodeMetaCommand(put('k', bytes(i, 600)))).ok).toBe(true);
+    expect(errors).toEqual([expect.objectContaining({ message: 'EMFILE' })]);
+    errors.length = 0;
     const machine = new MetaStateMachine(undefined, failing);
     let index = 1;
     machine.apply(index++, encodeMetaCommand({ op: 'createBucket', name: 'b', createdMs: 1 }));
