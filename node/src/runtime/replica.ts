@@ -13,6 +13,7 @@ import { decodeMemberContext, encodeMemberContext } from './member-context.js';
 import { ConfChangeWaiters } from './conf-change-waiters.js';
 import { LeaderWait, waitsForLeader } from './leader-wait.js';
 import { ProposalTracker } from './proposal-tracker.js';
+import { snapshotDue, snapshotPhase } from './snapshot-schedule.js';
 import { ReadIndexBatcher } from './read-index-batcher.js';
 import { ReplicaMetrics } from './replica-metrics.js';
 import { resolveReplicaOptions, type ReplicaOptions, type ReplicaOptionsInput } from './replica-options.js';
@@ -448,10 +449,13 @@ export class Replica {
    * Every snapshotEveryEntries applied entries, a snapshot is taken in the background: the state is
    * captured at the applied index now, then serialized and saved while the loop goes on (one at a time).
    * Holding the loop for it stalled a node with a big state for a second and cost a leader its quorum.
+   * Each node's snapshot indexes are shifted by its own phase (snapshot-schedule.ts), so nodes take
+   * theirs at different times.
    */
   private maybeSnapshot(): void {
     if (this.snapshotting || this.stopped) return;
-    if (this.applied - this.log.snapshot().metadata.index < this.options.snapshotEveryEntries) return;
+    const every = this.options.snapshotEveryEntries;
+    if (!snapshotDue(this.applied, this.log.snapshot().metadata.index, every, snapshotPhase(this.nodeId, every))) return;
     const index = this.applied;
     const conf = this.node.status().conf;
     const metadata: SnapshotMetadata = { index, term: this.log.term(index), conf: { voters: [...conf.voters], learners: [...conf.learners] } };
