@@ -35,8 +35,8 @@ export interface InlineByteStore {
 
 /**
  * An inline layout whose bytes are in a store: `data` reads them on each access, so everything that
- * reads `data` (commands, snapshot frames, the GET path) works as with bytes in memory. One small object
- * per inline object besides the store's place: the state holds tens of thousands of them.
+ * reads `data` (commands, snapshot frames, the GET path) works as with bytes in memory. A few small
+ * objects per inline object (this, the store's place, a WeakRef): the state holds tens of thousands.
  *
  * While the Raft entry that carried the bytes is still in the in-memory log, `data` is a view of it
  * (0022), held weakly: the log keeps those bytes in memory anyway, and a snapshot then writes recent
