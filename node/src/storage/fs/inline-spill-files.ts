@@ -172,7 +172,11 @@ export class InlineSpillFiles implements InlineByteStore {
     for (const file of this.files.values()) {
       if (file.gen >= mark || file.dropped) continue;
       file.dropped = true;
-      unlinkSync(file.path);
+      try {
+        unlinkSync(file.path);
+      } catch (err) {
+        this.options.onCompactionError?.(err); // the space stays taken until the next start empties the folder
+      }
       const timer = setTimeout(() => {
         this.timers.delete(timer);
         file.graceOver = true;
