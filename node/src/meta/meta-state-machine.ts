@@ -323,10 +323,8 @@ export class MetaStateMachine {
     this.compactingInline = true;
     const states = [this.capture(), ...this.capturesInWrite];
     void this.relocateAll(states, mark)
-      .then(
-        () => store.finishCompaction(mark),
-        (err: unknown) => store.compactionFailed(err),
-      )
+      .then(() => store.finishCompaction(mark))
+      .catch((err: unknown) => store.compactionFailed(err))
       .finally(() => (this.compactingInline = false));
   }
 
