@@ -57,15 +57,20 @@ class KeptInline implements InlineLayout {
   }
 
   get data(): Uint8Array {
-    const entry = this.entry?.deref();
-    if (entry) return new Uint8Array(entry, this.entryOffset, this.place.length);
-    this.entry = undefined;
-    return this.store.read(this.place);
+    return this.fromEntry() ?? this.store.read(this.place);
   }
 
   readAsync(): Promise<Uint8Array> {
+    const bytes = this.fromEntry();
+    return bytes ? Promise.resolve(bytes) : this.store.readAsync(this.place);
+  }
+
+  /** The bytes as a view of the Raft entry while the log still holds it. */
+  private fromEntry(): Uint8Array | undefined {
     const entry = this.entry?.deref();
-    return entry ? Promise.resolve(new Uint8Array(entry, this.entryOffset, this.place.length)) : this.store.readAsync(this.place);
+    if (entry) return new Uint8Array(entry, this.entryOffset, this.place.length);
+    this.entry = undefined;
+    return undefined;
   }
 
   /** Plain JSON (logs, answers) sees the bytes, as for a layout held in memory. */
@@ -97,21 +102,23 @@ export function keepPartInline(store: InlineByteStore, part: PartRecord): PartRe
 
 /** Bytes of the inline data in `layout` (its inline parts' for a multipart layout), without reading them. */
 export function inlineLength(layout: ObjectLayout | undefined): number {
-  if (layout?.kind === 'inline') return kept(layout)?.place.length ?? layout.data.byteLength;
-  if (layout?.kind !== 'multipart') return 0;
   let total = 0;
-  for (const part of layout.parts) total += inlineLength(part.layout);
+  forEachInline(layout, (inline) => (total += kept(inline)?.place.length ?? inline.data.byteLength));
   return total;
 }
 
 /** Moves every kept byte of `layout` past `mark` (a compaction pass). */
 export function relocateInline(layout: ObjectLayout | undefined, mark: number): void {
-  if (layout?.kind === 'inline') {
-    const k = kept(layout);
+  forEachInline(layout, (inline) => {
+    const k = kept(inline);
     k?.store.relocate(k.place, mark);
-  } else if (layout?.kind === 'multipart') {
-    for (const part of layout.parts) relocateInline(part.layout, mark);
-  }
+  });
+}
+
+/** The inline layout itself, or a multipart layout's inline parts. */
+function forEachInline(layout: ObjectLayout | undefined, visit: (inline: InlineLayout) => void): void {
+  if (layout?.kind === 'inline') visit(layout);
+  else if (layout?.kind === 'multipart') for (const part of layout.parts) if (part.layout.kind === 'inline') visit(part.layout);
 }
 
 /** The bytes of an inline layout; a kept one is read without holding the event loop. */

@@ -191,12 +191,7 @@ export class InlineSpillFiles implements InlineByteStore {
   close(): void {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    for (const file of [...this.files.values()]) {
-      file.graceOver = true;
-      file.closed = true;
-      this.files.delete(file.gen);
-      closeSync(file.fd);
-    }
+    for (const file of [...this.files.values()]) this.closeFile(file);
   }
 
   /** Points `place` at a copy of `data` in the current file. */
@@ -247,14 +242,12 @@ export class InlineSpillFiles implements InlineByteStore {
 
   /** A copy of the place's bytes when they are still in memory. */
   private buffered(p: SpillPlace): Buffer | undefined {
-    for (const segment of [this.filling, ...this.unwritten]) {
-      if (segment.file !== p.file || p.offset < segment.offset || p.offset + p.length > segment.offset + segment.used) continue;
-      const at = p.offset - segment.offset;
-      const out = this.take(p.length);
-      segment.buf.copy(out, 0, at, at + p.length);
-      return out;
-    }
-    return undefined;
+    const segment = holds(this.filling, p) ? this.filling : this.unwritten.find((s) => holds(s, p));
+    if (segment === undefined) return undefined;
+    const at = p.offset - segment.offset;
+    const out = this.take(p.length);
+    segment.buf.copy(out, 0, at, at + p.length);
+    return out;
   }
 
   /** Room for one read's bytes, not shared with any other read. */
@@ -279,12 +272,20 @@ export class InlineSpillFiles implements InlineByteStore {
 
   /** A dropped file is closed after its grace period, once no read or write uses its descriptor. */
   private closeIfIdle(file: SpillFile): void {
-    if (!file.dropped || !file.graceOver || file.users > 0 || file.closed) return;
+    if (file.dropped && file.graceOver && file.users === 0 && !file.closed) this.closeFile(file);
+  }
+
+  private closeFile(file: SpillFile): void {
     file.closed = true;
     this.files.delete(file.gen);
     for (let i = this.unwritten.length - 1; i >= 0; i--) if (this.unwritten[i]?.file === file) this.unwritten.splice(i, 1);
     closeSync(file.fd);
   }
+}
+
+/** Whether `segment` holds all of the place's bytes. */
+function holds(segment: Segment, p: SpillPlace): boolean {
+  return segment.file === p.file && p.offset >= segment.offset && p.offset + p.length <= segment.offset + segment.used;
 }
 
 function shortRead(p: SpillPlace): StrataError {
