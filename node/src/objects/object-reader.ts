@@ -1,7 +1,6 @@
 import type { ObjectManifest } from '../meta/records.js';
 import { StrataError } from '../platform/errors.js';
 import { readData } from './data-reader.js';
-import type { ResolvedObjectServiceOptions } from './object-service-options.js';
 
 type Options = Parameters<typeof readData>[0];
 
@@ -24,5 +23,3 @@ export async function* readObject(options: Options, manifest: ObjectManifest, st
     partStart += part.sizeBytes;
   }
 }
-
-export type ObjectReaderOptions = Pick<ResolvedObjectServiceOptions, 'chunkStores' | 'clock' | 'logger' | 'readTimeoutMs' | 'codecForLayout'>;

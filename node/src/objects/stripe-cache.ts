@@ -29,11 +29,18 @@ const MAX_OBJECT_SHARE = 16;
  * object's first chunk id and the stripe index. Chunk ids are never reused and chunks never change once
  * committed, so an entry cannot go stale: no invalidation is needed (a deleted object's entries simply
  * age out). Entries are read-only: callers yield views of them and must not write into them.
+ *
+ * A stripe is kept on its second read, not its first (decision 0026): the first only notes its key.
+ * Reads spread over more data than the cache holds then leave the cache alone instead of replacing an
+ * entry per read, which cost GETs 7-15% in garbage collection and hit nothing.
  */
 export class StripeCache {
   private readonly capacityBytes: number;
   private readonly entries = new Map<string, Entry>();
   private bytes = 0;
+  /** Stripes read once and not kept, oldest first, with their sizes; as many bytes as the cache holds. */
+  private readonly readOnce = new Map<string, number>();
+  private readOnceBytes = 0;
   private readonly hits: Counter;
   private readonly misses: Counter;
   private readonly size: Gauge;
@@ -87,12 +94,15 @@ export class StripeCache {
   }
 
   /**
-   * Keeps the stripe, evicting the least recently used ones to stay within capacity. A shard that is a
-   * view of a much bigger buffer (a batched disk read of small blocks) is copied; one that fills at least
-   * 8/9 of its buffer is kept and counted with the whole buffer. A stripe bigger than the cache is not kept.
+   * Offers a stripe just read from the chunks. On its first offer only its key is noted; on a second one
+   * while that note lasts, it is kept, evicting the least recently used stripes to stay within capacity.
+   * A shard that is a view of a much bigger buffer (a batched disk read of small blocks) is copied; one
+   * that fills at least 8/9 of its buffer is kept and counted with the whole buffer. A stripe bigger than
+   * the cache is not kept.
    */
   set(key: string, shards: readonly Uint8Array[]): void {
     if (!this.enabled) return;
+    if (!this.entries.has(key) && !this.seenBefore(key, shards.reduce((sum, s) => sum + s.byteLength, 0))) return;
     // A view that fills most of its buffer (a block read into its own buffer, a gRPC message) is kept as
     // is and counted with its whole buffer; one of a much bigger buffer is copied, so a few small views
     // cannot pin big buffers. No 1 MiB copy per cached stripe in the common case.
@@ -112,5 +122,26 @@ export class StripeCache {
       this.bytes -= entry.bytes;
     }
     this.size.set(this.bytes);
+  }
+
+  /**
+   * Whether the stripe was offered before, within the last `capacityBytes` of stripes offered once: the
+   * reach an LRU of this size would give it. Notes it otherwise.
+   */
+  private seenBefore(key: string, bytes: number): boolean {
+    const noted = this.readOnce.get(key);
+    if (noted !== undefined) {
+      this.readOnce.delete(key);
+      this.readOnceBytes -= noted;
+      return true;
+    }
+    this.readOnce.set(key, bytes);
+    this.readOnceBytes += bytes;
+    for (const [oldest, oldBytes] of this.readOnce) {
+      if (this.readOnceBytes <= this.capacityBytes) break;
+      this.readOnce.delete(oldest);
+      this.readOnceBytes -= oldBytes;
+    }
+    return false;
   }
 }
