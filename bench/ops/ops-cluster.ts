@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AdminClient } from '../../node/src/client/index.js';
 import type { ClusterStatus } from '../../node/src/client/index.js';
+import { SERVER_NODE_FLAGS } from '../../node/src/platform/real/server-node-flags.js';
 import { ManagedProcess } from '../support/managed-process.js';
 import { WaitAborted, fetchJson, waitUntil } from '../support/wait-until.js';
 
@@ -87,7 +88,7 @@ export class OpsCluster {
     fs.mkdirSync(dataDir, { recursive: true });
     // STRATA_BENCH_NODE_ARGS: extra node flags, e.g. '--cpu-prof --cpu-prof-dir /tmp/prof' to profile the movers.
     const nodeArgs = (process.env.STRATA_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-    const args = [...nodeArgs, path.join(this.o.repoRoot, 'dist/node/src/main.js'), '--config', this.configPath, '--node-id', String(id),
+    const args = [...SERVER_NODE_FLAGS, ...nodeArgs, path.join(this.o.repoRoot, 'dist/node/src/main.js'), '--config', this.configPath, '--node-id', String(id),
       '--data-dir', dataDir, '--bind-address', this.host(id), '--cluster-port', '9000', '--admin-port', '9090', '--s3-port', '9080'];
     if (join !== undefined) args.push('--join', `${this.host(join)}:9000`);
     const proc = new ManagedProcess({

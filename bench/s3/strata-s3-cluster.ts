@@ -11,6 +11,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { SERVER_NODE_FLAGS } from '../../node/src/platform/real/server-node-flags.js';
 import type { ClusterStatus } from '../../node/src/ports/admin-service.js';
 import { ManagedProcess } from '../support/managed-process.js';
 import { WaitAborted, fetchJson, waitUntil } from '../support/wait-until.js';
@@ -102,7 +103,7 @@ export class StrataS3Cluster {
         const nodeId = i + 1;
         const dataDir = path.join(this.dataDir, `node-${nodeId}`);
         fs.mkdirSync(dataDir, { recursive: true });
-        const args = [...this.opts.nodeArgs, server, '--config', config,
+        const args = [...SERVER_NODE_FLAGS, ...this.opts.nodeArgs, server, '--config', config,
           '--node-id', String(nodeId), '--data-dir', dataDir, '--bind-address', hosts[i],
           '--cluster-port', String(clusterPort), '--admin-port', String(this.opts.adminPort), '--s3-port', String(this.opts.s3Port)];
         if (i > 0) args.push('--join', `${hosts[0]}:${clusterPort}`);

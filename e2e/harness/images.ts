@@ -6,6 +6,7 @@
 // process environment and in <image>/VERSION. A "broken" tag's strata-server exits 1 at once.
 import { chmodSync, cpSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SERVER_NODE_FLAGS } from '../../node/src/platform/real/server-node-flags.js';
 import { REPO_ROOT } from '../control-plane/control-plane.js';
 import type { ImageMap } from '../node-agent/node-agent.js';
 
@@ -65,7 +66,7 @@ export function buildImages(partial: Partial<ImageOptions> = {}): BuiltImages {
       const script =
         broken && exe === 'strata-server'
           ? `#!/bin/sh\necho "strata-server (image ${tag}): broken image, exiting" >&2\nexit 1\n`
-          : `#!/bin/sh\nexport STRATA_IMAGE_TAG='${tag}'\nexec '${process.execPath}' '${join(dir, entry)}' "$@"\n`;
+          : `#!/bin/sh\nexport STRATA_IMAGE_TAG='${tag}'\nexec '${process.execPath}' ${exe === 'strata-server' ? SERVER_NODE_FLAGS.join(' ') : ''} '${join(dir, entry)}' "$@"\n`;
       const file = join(dir, 'bin', exe);
       writeFileSync(file, script);
       chmodSync(file, 0o755);

@@ -12,6 +12,7 @@ import { MetaStateMachine } from './meta/meta-state-machine.js';
 import { StrataError, isStrataError } from './platform/errors.js';
 import type { Logger } from './platform/logger.js';
 import { BUILD_VERSION } from './platform/real/build-version.js';
+import { missingServerNodeFlags } from './platform/real/server-node-flags.js';
 import { BusyTimeMeter } from './platform/busy-time-meter.js';
 import { CryptoRandom } from './platform/real/crypto-random.js';
 import { createPinoLogger } from './platform/real/pino-logger.js';
@@ -125,6 +126,10 @@ async function startServer(config: StrataConfig, logger: Logger, runtime: { logs
   const { node } = config;
   const clock = new SystemClock();
   const random = new CryptoRandom();
+  const missingFlags = missingServerNodeFlags(process.execArgv);
+  if (missingFlags.length > 0) {
+    logger.warn({ missingFlags }, 'node was started without these flags (bin/strata-server.js passes them): throughput after idle spells suffers');
+  }
   const metrics = new PromMetricsSink();
   metrics.gauge('strata_build_info', 'The Strata version this node runs (the value is always 1)', ['version']).set(1, { version: BUILD_VERSION });
   // Others reach this node at the advertised host (a pod's DNS name) while it listens on the bind address.

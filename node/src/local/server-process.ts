@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVER_NODE_FLAGS } from '../platform/real/server-node-flags.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The compiled server entry point (`npm run build` makes it), also when this file runs from source in tests. */
@@ -54,7 +55,7 @@ export class ServerProcess {
     const { nodeId, bindAddress, dataDir, join: joinAddress, configPath, logFile, extraArgs, env } = this.options;
     mkdirSync(dirname(logFile), { recursive: true });
     this.log = createWriteStream(logFile, { flags: 'a' });
-    const args = [SERVER_ENTRY, '--node-id', String(nodeId), '--data-dir', dataDir, '--bind-address', bindAddress];
+    const args = [...SERVER_NODE_FLAGS, SERVER_ENTRY, '--node-id', String(nodeId), '--data-dir', dataDir, '--bind-address', bindAddress];
     if (joinAddress) args.push('--join', joinAddress);
     if (configPath) args.push('--config', configPath);
     args.push(...(extraArgs ?? []));
