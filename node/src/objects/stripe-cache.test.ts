@@ -116,6 +116,18 @@ describe('StripeCache', () => {
     expect(cache.get('b#0')).toBeDefined();
   });
 
+  it('keeps at most 1,024 notes (or one per 4 KiB of capacity), however small the stripes', () => {
+    const cache = new StripeCache({ capacityBytes: 1024 * 1024 });
+    cache.set('a#0', stripe(1, 8));
+    for (let i = 0; i < 1023; i++) cache.set(`t#${i}`, stripe(2, 8));
+    cache.set('a#0', stripe(1, 8));
+    expect(cache.get('a#0')).toBeDefined(); // the 1,024th note: still there
+    cache.set('b#0', stripe(1, 8));
+    for (let i = 0; i < 1024; i++) cache.set(`u#${i}`, stripe(2, 8));
+    cache.set('b#0', stripe(1, 8));
+    expect(cache.get('b#0')).toBeUndefined(); // 1,025 notes: the oldest aged out
+  });
+
   it('admits objects of at most 1/16 of its capacity, none when off', () => {
     const cache = new StripeCache({ capacityBytes: 64 * 1024 * 1024 });
     expect(cache.admits(4 * 1024 * 1024)).toBe(true);

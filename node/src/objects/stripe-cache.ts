@@ -24,6 +24,10 @@ interface Entry {
 /** An object (or part) bigger than this share of the cache is not cached (`admits`). */
 const MAX_OBJECT_SHARE = 16;
 
+/** At most this many notes of stripes read once, or one per 4 KiB of the cache if that is more. */
+const MIN_NOTES = 1024;
+const CACHE_BYTES_PER_NOTE = 4096;
+
 /**
  * The read cache of [data] cache_size: an LRU of decoded stripes (their k data shards), keyed by the
  * object's first chunk id and the stripe index. Chunk ids are never reused and chunks never change once
@@ -137,8 +141,10 @@ export class StripeCache {
     }
     this.readOnce.set(key, bytes);
     this.readOnceBytes += bytes;
+    // Bounded by count too: the last stripes of objects can be a few bytes each.
+    const maxNotes = Math.max(MIN_NOTES, Math.floor(this.capacityBytes / CACHE_BYTES_PER_NOTE));
     for (const [oldest, oldBytes] of this.readOnce) {
-      if (this.readOnceBytes <= this.capacityBytes) break;
+      if (this.readOnceBytes <= this.capacityBytes && this.readOnce.size <= maxNotes) break;
       this.readOnce.delete(oldest);
       this.readOnceBytes -= oldBytes;
     }
