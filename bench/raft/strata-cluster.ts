@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { SERVER_NODE_FLAGS } from '../../node/src/platform/real/server-node-flags.js';
 import type { ClusterStatus } from '../../node/src/ports/admin-service.js';
 import { ManagedProcess } from '../support/managed-process.js';
 import { WaitAborted, fetchJson, waitUntil } from '../support/wait-until.js';
@@ -43,7 +44,7 @@ export interface StrataNodeSpec {
  * [storage] sync_writes = true (fsync on), default ports (cluster 9000, admin 9090) on each node's address.
  */
 export function strataServerCommand(repoRoot: string, spec: StrataNodeSpec): { command: string; args: string[] } {
-  const args = ['--import', 'tsx', path.join(repoRoot, 'node/src/main.ts'),
+  const args = [...SERVER_NODE_FLAGS, '--import', 'tsx', path.join(repoRoot, 'node/src/main.ts'),
     '--node-id', String(spec.nodeId), '--data-dir', spec.dataDir, '--bind-address', spec.host];
   if (spec.join !== undefined) args.push('--join', spec.join);
   return { command: process.execPath, args };

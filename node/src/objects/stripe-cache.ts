@@ -45,6 +45,8 @@ export class StripeCache {
   /** Stripes read once and not kept, oldest first, with their sizes; as many bytes as the cache holds. */
   private readonly readOnce = new Map<string, number>();
   private readOnceBytes = 0;
+  /** Bounded by count too: the last stripes of objects can be a few bytes each. */
+  private readonly maxNotes: number;
   private readonly hits: Counter;
   private readonly misses: Counter;
   private readonly size: Gauge;
@@ -52,6 +54,7 @@ export class StripeCache {
   constructor(options: StripeCacheOptions) {
     const o = resolveStripeCacheOptions(options);
     this.capacityBytes = o.capacityBytes;
+    this.maxNotes = Math.max(MIN_NOTES, Math.floor(o.capacityBytes / CACHE_BYTES_PER_NOTE));
     this.hits = o.metrics.counter('strata_data_cache_hits_total', 'Stripe reads served from the read cache ([data] cache_size).');
     this.misses = o.metrics.counter('strata_data_cache_misses_total', 'Stripe reads that went to the chunks (not in the read cache).');
     this.size = o.metrics.gauge('strata_data_cache_bytes', 'Bytes of stripe data held by the read cache.');
@@ -141,10 +144,8 @@ export class StripeCache {
     }
     this.readOnce.set(key, bytes);
     this.readOnceBytes += bytes;
-    // Bounded by count too: the last stripes of objects can be a few bytes each.
-    const maxNotes = Math.max(MIN_NOTES, Math.floor(this.capacityBytes / CACHE_BYTES_PER_NOTE));
     for (const [oldest, oldBytes] of this.readOnce) {
-      if (this.readOnceBytes <= this.capacityBytes && this.readOnce.size <= maxNotes) break;
+      if (this.readOnceBytes <= this.capacityBytes && this.readOnce.size <= this.maxNotes) break;
       this.readOnce.delete(oldest);
       this.readOnceBytes -= oldBytes;
     }
